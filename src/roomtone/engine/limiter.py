@@ -1,0 +1,59 @@
+"""A peak limiter: the mix never clips hard, and a loud moment is turned down smoothly.
+
+Instant-attack gain computed per block from the block's peak, reached over a short ramp at the
+start of the block; an exact ceiling guard catches what the ramp lets through; release is a
+smooth return toward unity. When the mix stays under the ceiling this costs two reductions.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from roomtone.sources.clip import FloatArray
+
+__all__ = ["Limiter"]
+
+
+class Limiter:
+    """Keeps samples within ``ceiling_db`` dBFS without hard clipping."""
+
+    def __init__(
+        self,
+        sample_rate: int,
+        *,
+        ceiling_db: float = -1.0,
+        attack: float = 0.002,
+        release: float = 0.15,
+    ) -> None:
+        self.ceiling = float(10 ** (ceiling_db / 20))
+        self.gain = 1.0
+        self._attack_frames = max(1, int(attack * sample_rate))
+        self._release_per_frame = math.exp(-1.0 / (release * sample_rate))
+
+    @property
+    def reduction_db(self) -> float:
+        return -20 * math.log10(self.gain) if self.gain > 0 else math.inf
+
+    def process(self, block: FloatArray) -> None:
+        """Limit ``block`` (frames, channels) in place."""
+        n = len(block)
+        if n == 0:
+            return
+        peak = max(float(block.max()), -float(block.min()))
+        if self.gain >= 1.0 and peak <= self.ceiling:
+            return
+        wanted = min(1.0, self.ceiling / peak) if peak > 0 else 1.0
+        start = self.gain
+        if wanted < start:  # attack: reach the needed gain within a couple of milliseconds
+            end = wanted
+            ramp_len = min(n, self._attack_frames)
+        else:  # release toward unity, but never above what this block allows
+            end = min(wanted, 1.0 - (1.0 - start) * self._release_per_frame**n)
+            ramp_len = n
+        gains = np.full(n, end, dtype=np.float32)
+        gains[:ramp_len] = np.linspace(start, end, ramp_len + 1, dtype=np.float32)[1:]
+        block *= gains[:, None]
+        self.gain = end
+        np.clip(block, -self.ceiling, self.ceiling, out=block)  # only the attack ramp can exceed

@@ -1,0 +1,150 @@
+"""The mixer: sums voices per bus, ducks the bed, applies master volume and the limiter.
+
+Everything that changes the mix arrives as a command (a callable) through a thread-safe queue
+and is applied at the start of the next block, so a ``play()`` is heard in the next frame and
+the render thread (event loop, sound-card callback or a Pipecat ``mix()``) owns all voices.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Callable
+
+import numpy as np
+
+from roomtone.engine.cue import CueController, CueOptions
+from roomtone.engine.ducker import Ducker, Ducking
+from roomtone.engine.limiter import Limiter
+from roomtone.engine.ramp import LinearRamp
+from roomtone.engine.voice import Bus, Voice, VoiceState
+from roomtone.format import AudioFormat
+from roomtone.sources.clip import FloatArray
+
+__all__ = ["Mixer"]
+
+Command = Callable[[], None]
+
+
+class Mixer:
+    """Renders blocks of float32 audio shaped (frames, channels) at a fixed format."""
+
+    def __init__(
+        self,
+        fmt: AudioFormat,
+        *,
+        ducking: Ducking | None = None,
+        thinking: CueOptions | None = None,
+        tool: CueOptions | None = None,
+        master_volume: float = 1.0,
+        limiter_ceiling_db: float = -1.0,
+    ) -> None:
+        self.format = fmt
+        self.position = 0  # frames rendered so far
+        self.voices: list[Voice] = []
+        self.ducker = Ducker(ducking, fmt.sample_rate)
+        self.limiter = Limiter(fmt.sample_rate, ceiling_db=limiter_ceiling_db)
+        self.master = LinearRamp(master_volume)
+        self.thinking = CueController(thinking or CueOptions(), fmt.sample_rate, self._add)
+        self.tool = CueController(tool or CueOptions(), fmt.sample_rate, self._add)
+        self._commands: deque[Command] = deque()
+        self._capacity = 0
+        self._out: FloatArray = np.zeros((0, fmt.num_channels), np.float32)
+        self._bed: FloatArray = self._out
+        self._scratch: FloatArray = self._out
+
+    # -- control (any thread) -----------------------------------------------------------------
+    def submit(self, command: Command) -> None:
+        """Run ``command`` on the render thread before the next block."""
+        self._commands.append(command)
+
+    # -- render thread ------------------------------------------------------------------------
+    def _add(self, voice: Voice) -> None:
+        self.voices.append(voice)
+
+    def add_voice(self, voice: Voice) -> None:
+        """Add a voice now (render thread only; from elsewhere use ``submit``)."""
+        self.voices.append(voice)
+
+    def apply_commands(self) -> None:
+        commands = self._commands
+        while commands:
+            commands.popleft()()
+        self.thinking.update(self.position)
+        self.tool.update(self.position)
+
+    def ready(self, n: int) -> bool:
+        """Whether every voice has its next ``n`` frames decoded (offline rendering waits)."""
+        return all(v.playback.ready(n) for v in self.voices if v.state is not VoiceState.PAUSED)
+
+    def _ensure(self, n: int) -> None:
+        if n > self._capacity:
+            ch = self.format.num_channels
+            self._capacity = n
+            self._out = np.zeros((n, ch), np.float32)
+            self._bed = np.zeros((n, ch), np.float32)
+            self._scratch = np.zeros((n, ch), np.float32)
+
+    def render(self, n: int) -> FloatArray:
+        """The next ``n`` frames; the returned array is reused by the next call."""
+        self.apply_commands()
+        self._ensure(n)
+        out = self._out[:n]
+        bed = self._bed[:n]
+        scratch = self._scratch
+        out.fill(0.0)
+        bed_used = False
+        finished: list[Voice] = []
+        for voice in self.voices:
+            if voice.bus is Bus.BED:
+                if not bed_used:
+                    bed.fill(0.0)
+                    bed_used = True
+                voice.render_into(bed, n, scratch)
+            else:
+                voice.render_into(out, n, scratch)
+            if voice.state is VoiceState.FINISHED:
+                finished.append(voice)
+        duck = self.ducker.advance(n)
+        if bed_used:
+            if isinstance(duck, float):
+                if duck == 1.0:
+                    out += bed
+                else:
+                    out += bed * np.float32(duck)
+            else:
+                out += bed * duck[:, None]
+        master = self.master.advance(n)
+        if isinstance(master, float):
+            if master != 1.0:
+                out *= np.float32(master)
+        else:
+            out *= master[:, None]
+        self.limiter.process(out)
+        self.position += n
+        if finished:
+            self._finish(finished)
+        return out
+
+    def _finish(self, finished: list[Voice]) -> None:
+        """Drop finished voices and report them, with the end of this block as their end."""
+        for voice in finished:
+            self.voices.remove(voice)
+            if voice.on_finish is not None:
+                voice.on_finish(voice, self.position)
+
+    def sidechain(self, samples: FloatArray) -> None:
+        """Feed the agent's own outgoing audio so ducking follows its words (render thread)."""
+        n = len(samples)
+        if n == 0 or self.ducker.settings is None:
+            return
+        rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float32))))
+        level = 20 * math.log10(rms) if rms > 1e-9 else -math.inf
+        self.ducker.feed_level(level, n)
+
+    def stop_all(self, fade_frames: int) -> None:
+        """Fade every voice out (render thread)."""
+        self.thinking.stop()
+        self.tool.stop()
+        for voice in self.voices:
+            voice.stop(fade_frames)

@@ -1,0 +1,137 @@
+"""One sound in the mix: a playback, a volume ramp and an equal-power fade, on a bus.
+
+A voice is only touched on the render thread (the player sends it commands through the mixer).
+Every change of level is ramped; even a "cut" fades over a few milliseconds so nothing clicks.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+
+import numpy as np
+
+from roomtone.engine.playback import Playback
+from roomtone.engine.ramp import EqualPowerFade, Gain, LinearRamp, multiply_gains
+from roomtone.errors import SourceError
+from roomtone.sources.clip import FloatArray
+
+__all__ = ["DECLICK_SECONDS", "Bus", "Voice", "VoiceState"]
+
+DECLICK_SECONDS = 0.005
+"""The shortest fade roomtone applies to any start, stop or seam."""
+
+
+class Bus(enum.Enum):
+    """Voices on the BED bus (ambience, thinking and tool cues) duck under speech."""
+
+    BED = "bed"
+    EFFECTS = "effects"
+    SPEECH = "speech"
+
+
+class VoiceState(enum.Enum):
+    PLAYING = "playing"
+    PAUSING = "pausing"
+    PAUSED = "paused"
+    STOPPING = "stopping"
+    FINISHED = "finished"
+
+
+class Voice:
+    """A playing sound. ``on_finish`` is called by the mixer with the end position in frames."""
+
+    def __init__(
+        self,
+        playback: Playback,
+        *,
+        volume: float = 1.0,
+        fade_in: int = 0,
+        bus: Bus = Bus.EFFECTS,
+        declick: int = 240,
+        on_finish: Callable[[Voice, int], None] | None = None,
+    ) -> None:
+        self.playback = playback
+        self.bus = bus
+        self.state = VoiceState.PLAYING
+        self.on_finish = on_finish
+        self.error: SourceError | None = None
+        self.frames_played = 0
+        self._declick = max(1, declick)
+        self._volume = LinearRamp(volume)
+        self._fade = EqualPowerFade(0.0)
+        self._fade.to(1.0, max(fade_in, self._declick))
+
+    @property
+    def active(self) -> bool:
+        return self.state is not VoiceState.FINISHED
+
+    @property
+    def volume(self) -> float:
+        return self._volume.target
+
+    def set_volume(self, volume: float, frames: int) -> None:
+        self._volume.set(volume, max(frames, self._declick))
+
+    def stop(self, fade_frames: int) -> None:
+        """Fade out and finish."""
+        if self.state is VoiceState.FINISHED:
+            return
+        if self.state is VoiceState.PAUSED:
+            self.state = VoiceState.FINISHED
+            return
+        self.state = VoiceState.STOPPING
+        self._fade.to(0.0, max(fade_frames, self._declick))
+
+    def pause(self, fade_frames: int) -> None:
+        """Fade out and hold the position, to resume later from the same place."""
+        if self.state in (VoiceState.PLAYING, VoiceState.PAUSING):
+            self.state = VoiceState.PAUSING
+            self._fade.to(0.0, max(fade_frames, self._declick))
+
+    def resume(self, fade_frames: int) -> None:
+        """Fade back in from wherever the level is now (also cancels a fade-out in progress)."""
+        if self.state in (VoiceState.PAUSING, VoiceState.PAUSED, VoiceState.STOPPING):
+            self.state = VoiceState.PLAYING
+            self._fade.to(1.0, max(fade_frames, self._declick))
+
+    def render_into(self, out: FloatArray, n: int, scratch: FloatArray) -> int:
+        """Add this voice's next ``n`` frames to ``out``; returns frames of sound it had.
+
+        After the call, ``state`` is FINISHED if the sound ended or its fade-out completed.
+        """
+        if self.state is VoiceState.PAUSED:
+            return 0
+        data, ended = self.playback.pull(n, scratch)
+        k = len(data)
+        if k == 0:  # starved or ended: ramps wait, so a late start still fades in
+            if ended or self.playback.error is not None:
+                self.error = self.playback.error
+                self.state = VoiceState.FINISHED
+            elif self.state is VoiceState.STOPPING:
+                self.state = VoiceState.FINISHED
+            elif self.state is VoiceState.PAUSING:
+                self.state = VoiceState.PAUSED
+            return 0
+        gain: Gain = multiply_gains(self._volume.advance(k), self._fade.advance(k))
+        clip_gain = self.playback.gain
+        if clip_gain != 1.0:
+            gain = multiply_gains(gain, clip_gain)
+        target = out[:k]
+        if isinstance(gain, float):
+            if gain == 1.0:
+                target += data
+            elif gain != 0.0:
+                target += data * np.float32(gain)
+        else:
+            target += data * gain[:, None]
+        self.frames_played += k
+        if ended or self.playback.error is not None:
+            self.error = self.playback.error
+            self.state = VoiceState.FINISHED
+        elif not self._fade.moving and self._fade.position == 0.0:
+            if self.state is VoiceState.STOPPING:
+                self.state = VoiceState.FINISHED
+            elif self.state is VoiceState.PAUSING:
+                self.state = VoiceState.PAUSED
+        return k

@@ -1,0 +1,1 @@
+"""Integrations with voice-agent frameworks, each behind its own extra, imported lazily."""

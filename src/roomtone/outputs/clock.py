@@ -1,0 +1,95 @@
+"""The shared real-time clock: one task per event loop paces every clock-driven output.
+
+Deadlines come from a sample counter and ``time.monotonic()``, never from summed sleeps, so
+there is no drift. All outputs on a loop are served in one wake-up per block, which keeps the
+per-session cost at a few microseconds. A late loop renders the missed blocks back to back
+(continuous audio, no clicks); beyond ``max_catch_up`` it skips ahead and counts an underrun.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+import weakref
+from collections.abc import Callable
+
+__all__ = ["ClockClient", "RealtimeClock", "clock_for_running_loop"]
+
+
+class ClockClient:
+    """One paced output: ``tick()`` renders and delivers one block."""
+
+    def __init__(self, block_seconds: float, tick: Callable[[], None], max_catch_up: int) -> None:
+        self.block_seconds = block_seconds
+        self.tick = tick
+        self.max_catch_up = max_catch_up
+        self.blocks = 0
+        self.underruns = 0
+        self.t0 = 0.0
+
+    def due(self, now: float) -> int:
+        """How many blocks are due at ``now``."""
+        return int((now - self.t0) / self.block_seconds) + 1 - self.blocks
+
+    def next_deadline(self) -> float:
+        return self.t0 + self.blocks * self.block_seconds
+
+
+class RealtimeClock:
+    """Serves registered clients on one asyncio task until none remain."""
+
+    def __init__(self) -> None:
+        self._clients: list[ClockClient] = []
+        self._task: asyncio.Task[None] | None = None
+        self._origin = time.monotonic()
+
+    def add(self, client: ClockClient) -> None:
+        """Start pacing ``client``; its blocks fall on a grid shared with the other clients."""
+        now = time.monotonic()
+        block = client.block_seconds
+        client.t0 = self._origin + math.floor((now - self._origin) / block) * block
+        self._clients.append(client)
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="roomtone-clock")
+
+    def remove(self, client: ClockClient) -> None:
+        if client in self._clients:
+            self._clients.remove(client)
+
+    @property
+    def clients(self) -> int:
+        return len(self._clients)
+
+    async def _run(self) -> None:
+        while self._clients:
+            now = time.monotonic()
+            for client in list(self._clients):
+                due = client.due(now)
+                if due > client.max_catch_up:
+                    client.underruns += 1
+                    skipped = due - 1
+                    client.blocks += skipped
+                    due = 1
+                for _ in range(due):
+                    client.blocks += 1
+                    client.tick()
+            if not self._clients:
+                break
+            deadline = min(c.next_deadline() for c in self._clients)
+            await asyncio.sleep(max(0.0, deadline - time.monotonic()))
+
+
+_clocks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RealtimeClock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def clock_for_running_loop() -> RealtimeClock:
+    """The clock of the running event loop (created on first use)."""
+    loop = asyncio.get_running_loop()
+    clock = _clocks.get(loop)
+    if clock is None:
+        clock = RealtimeClock()
+        _clocks[loop] = clock
+    return clock

@@ -1,0 +1,71 @@
+"""Base for outputs without a clock of their own: the shared real-time clock paces them."""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+
+from roomtone.errors import OutputError
+from roomtone.outputs.base import AudioOutput, Renderer
+from roomtone.outputs.clock import ClockClient, RealtimeClock, clock_for_running_loop
+from roomtone.sources.clip import FloatArray
+
+__all__ = ["PacedOutput"]
+
+
+class PacedOutput(AudioOutput):
+    """Receives one block per ``frame_duration`` of wall time, like a room would.
+
+    ``max_catch_up`` blocks missed by a late event loop are rendered back to back; a longer
+    stall is skipped (the listener hears a gap) and counted in ``underruns``.
+    """
+
+    def __init__(
+        self,
+        sample_rate: int = 48000,
+        num_channels: int = 1,
+        frame_duration: float = 0.02,
+        max_catch_up: int = 10,
+    ) -> None:
+        super().__init__(sample_rate, num_channels, frame_duration)
+        self._client: ClockClient | None = None
+        self._clock: RealtimeClock | None = None
+        self._renderer: Renderer | None = None
+        self._delivered = 0
+        self._max_catch_up = max_catch_up
+        self._closed = False
+
+    @property
+    def underruns(self) -> int:
+        return self._client.underruns if self._client else 0
+
+    def delivered_frames(self) -> int:
+        return self._delivered
+
+    async def start(self, renderer: Renderer) -> None:
+        if self._client is not None or self._closed:
+            raise OutputError(f"{type(self).__name__} can be started once; create a new one")
+        self._renderer = renderer
+        self._client = ClockClient(self.frame_duration, self._tick, self._max_catch_up)
+        self._clock = clock_for_running_loop()
+        self._clock.add(self._client)
+
+    def _tick(self) -> None:
+        assert self._renderer is not None
+        block = self._renderer.render(self.frame_size)
+        self.consume(block)
+        self._delivered += len(block)
+
+    @abstractmethod
+    def consume(self, block: FloatArray) -> None:
+        """Take one block (copy it if kept: the buffer is reused)."""
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._clock is not None and self._client is not None:
+            self._clock.remove(self._client)
+        await self.finalize()
+
+    async def finalize(self) -> None:
+        """Release resources after the last block (files are flushed here)."""

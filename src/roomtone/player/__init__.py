@@ -1,0 +1,1 @@
+"""The player: policy on top of the engine (what plays when), handles, and session links."""

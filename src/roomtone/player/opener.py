@@ -1,0 +1,82 @@
+"""Opening a chosen AudioConfig as a playback: a cached clip, or a stream fed by a task."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+from collections.abc import AsyncIterator
+from typing import Any
+
+from roomtone.config import AudioConfig, BuiltinAudioClip
+from roomtone.engine.playback import ClipPlayback, Playback, StreamPlayback
+from roomtone.engine.voice import DECLICK_SECONDS
+from roomtone.format import AudioFormat
+from roomtone.player.selection import is_stream
+from roomtone.sources.cache import ClipCache
+from roomtone.sources.clip import Clip
+from roomtone.sources.loader import open_clip
+from roomtone.sources.stream import StreamBuffer, feed_stream
+
+__all__ = ["DEFAULT_LOOP_CROSSFADE", "SoundOpener"]
+
+DEFAULT_LOOP_CROSSFADE = 0.25
+"""Seconds of overlap at the loop seam of user files (built-ins loop seamlessly by design)."""
+
+
+class SoundOpener:
+    """Opens sounds at one output format and owns the feeder tasks of stream sources."""
+
+    def __init__(self, fmt: AudioFormat, cache: ClipCache | None) -> None:
+        self.format = fmt
+        self.cache = cache
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def clip(self, config: AudioConfig) -> Clip:
+        """The decoded (or decoding) clip of a file source; raises at once if it is missing."""
+        source = config.source
+        assert not is_stream(source)
+        path_like: str | os.PathLike[str] | BuiltinAudioClip = source  # type: ignore[assignment]
+        return open_clip(path_like, self.format, target_lufs=config.target_lufs, cache=self.cache)
+
+    def overlap_frames(self, config: AudioConfig) -> int:
+        seconds = config.loop_crossfade
+        if seconds is None:
+            builtin = isinstance(config.source, BuiltinAudioClip)
+            seconds = DECLICK_SECONDS if builtin else DEFAULT_LOOP_CROSSFADE
+        return self.format.frames(max(seconds, DECLICK_SECONDS))
+
+    def open(
+        self, config: AudioConfig, *, loop: bool, start_at_random: random.Random | None = None
+    ) -> Playback:
+        """A playback for ``config``; ``start_at_random`` starts a loop at a random point."""
+        if is_stream(config.source):
+            if loop:
+                raise ValueError(
+                    "loop=True cannot be used with an async iterator source; loop inside your "
+                    "iterator, or pass a file path"
+                )
+            iterator: AsyncIterator[Any] = config.source  # type: ignore[assignment]
+            name = f"async iterator {type(iterator).__name__}"
+            buffer = StreamBuffer(self.format, name)
+            task = asyncio.get_running_loop().create_task(
+                feed_stream(iterator, buffer), name=f"roomtone-feed-{id(buffer):x}"
+            )
+            self.tasks.add(task)
+            task.add_done_callback(self.tasks.discard)
+            return StreamPlayback(buffer)
+        clip = self.clip(config)
+        overlap = self.overlap_frames(config) if loop else 0
+        start = 0
+        if start_at_random is not None and loop and clip.complete and clip.available:
+            body = len(clip.loop_body(min(overlap, clip.available // 2)))
+            start = overlap + start_at_random.randrange(body) if body else 0
+        return ClipPlayback(clip, loop=loop, overlap=overlap, start=start)
+
+    async def aclose(self, timeout: float = 1.0) -> None:
+        """Cancel stream feeders and wait (bounded) for them to exit."""
+        tasks = list(self.tasks)
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=timeout)

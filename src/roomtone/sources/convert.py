@@ -1,0 +1,55 @@
+"""Channel remixing and streaming resampling to the output format (soxr, high quality)."""
+
+from __future__ import annotations
+
+import numpy as np
+import soxr
+
+from roomtone.format import AudioFormat
+from roomtone.sources.clip import FloatArray
+
+__all__ = ["FormatConverter", "remix"]
+
+
+def remix(samples: FloatArray, num_channels: int) -> FloatArray:
+    """Mono is copied to every channel; more channels are averaged down to mono first."""
+    have = samples.shape[1]
+    if have == num_channels:
+        return samples
+    mono = samples if have == 1 else samples.mean(axis=1, keepdims=True, dtype=np.float32)
+    if num_channels == 1:
+        return mono
+    return np.repeat(mono, num_channels, axis=1)
+
+
+class FormatConverter:
+    """Turns a stream of chunks at one rate and channel count into the output format.
+
+    One converter serves one clip or one iterator from start to end, so the resampler keeps its
+    filter state across chunks: resampling happens once per clip, never per output frame.
+    """
+
+    def __init__(self, in_rate: int, out: AudioFormat) -> None:
+        self.in_rate = in_rate
+        self.out = out
+        self._resampler: soxr.ResampleStream | None = None
+        if in_rate != out.sample_rate:
+            self._resampler = soxr.ResampleStream(
+                in_rate, out.sample_rate, out.num_channels, dtype="float32", quality="HQ"
+            )
+
+    def convert(self, samples: FloatArray, *, last: bool = False) -> FloatArray:
+        """Convert one chunk shaped (frames, channels); pass ``last=True`` to flush the tail."""
+        mixed = np.ascontiguousarray(remix(samples, self.out.num_channels), dtype=np.float32)
+        if self._resampler is None:
+            return mixed
+        out = self._resampler.resample_chunk(mixed, last=last)
+        return np.asarray(out, dtype=np.float32).reshape(-1, self.out.num_channels)
+
+    def flush(self) -> FloatArray:
+        """The resampler's remaining output at the end of the stream."""
+        empty = np.zeros((0, self.out.num_channels), np.float32)
+        if self._resampler is None:
+            return empty
+        out = self._resampler.resample_chunk(empty, last=True)
+        return np.asarray(out, dtype=np.float32).reshape(-1, self.out.num_channels)
