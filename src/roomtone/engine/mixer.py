@@ -90,37 +90,38 @@ class Mixer:
         self.apply_commands()
         self._ensure(n)
         out = self._out[:n]
-        bed = self._bed[:n]
         scratch = self._scratch
         out.fill(0.0)
+        duck = self.ducker.advance(n)
+        direct = isinstance(duck, float) and duck == 1.0  # bed needs no gain: mix in place
+        bed = out if direct else self._bed[:n]
         bed_used = False
         finished: list[Voice] = []
+        bound = 0.0
         for voice in self.voices:
             if voice.bus is Bus.BED:
-                if not bed_used:
+                if not bed_used and not direct:
                     bed.fill(0.0)
-                    bed_used = True
+                bed_used = True
                 voice.render_into(bed, n, scratch)
             else:
                 voice.render_into(out, n, scratch)
+            bound += voice.peak_bound()
             if voice.state is VoiceState.FINISHED:
                 finished.append(voice)
-        duck = self.ducker.advance(n)
-        if bed_used:
+        if bed_used and not direct:
             if isinstance(duck, float):
-                if duck == 1.0:
-                    out += bed
-                else:
-                    out += bed * np.float32(duck)
+                out += bed * np.float32(duck)
             else:
                 out += bed * duck[:, None]
-        master = self.master.advance(n)
-        if isinstance(master, float):
-            if master != 1.0:
-                out *= np.float32(master)
-        else:
-            out *= master[:, None]
-        self.limiter.process(out)
+        master = self.master
+        if master.moving:
+            out *= master.advance(n)[:, None]  # type: ignore[index]
+        elif master.value != 1.0:
+            out *= np.float32(master.value)
+        limiter = self.limiter
+        if limiter.gain < 1.0 or bound * max(master.value, master.target) > limiter.ceiling:
+            limiter.process(out)
         self.position += n
         if finished:
             self._finish(finished)

@@ -6,6 +6,7 @@ ended; fewer frames without an end means the data is not decoded or received yet
 
 from __future__ import annotations
 
+import math
 from typing import Protocol
 
 from roomtone.errors import SourceError
@@ -30,6 +31,11 @@ class Playback(Protocol):
     @property
     def gain(self) -> float: ...
 
+    @property
+    def peak(self) -> float:
+        """An upper bound of the absolute sample values it will return (before gain)."""
+        ...
+
 
 class ClipPlayback:
     """Reads a clip once, or loops it: the first ``overlap`` frames once, then the loop body."""
@@ -39,6 +45,7 @@ class ClipPlayback:
         self.loop = loop
         self.overlap = max(0, overlap)
         self.position = max(0, start)
+        self._loop_cache: tuple[FloatArray, int, FloatArray] | None = None
 
     @property
     def error(self) -> SourceError | None:
@@ -47,6 +54,11 @@ class ClipPlayback:
     @property
     def gain(self) -> float:
         return self.clip.gain
+
+    @property
+    def peak(self) -> float:
+        # A crossfaded seam can add the two overlapping parts by up to sqrt(2).
+        return self.clip.peak * (1.5 if self.loop else 1.0)
 
     def ready(self, n: int) -> bool:
         clip = self.clip
@@ -76,9 +88,11 @@ class ClipPlayback:
         return self._pull_loop(n, scratch), False
 
     def _pull_loop(self, n: int, scratch: FloatArray) -> FloatArray:
-        data = self.clip.frames()
-        overlap = min(self.overlap, len(data) // 2)
-        body = self.clip.loop_body(overlap)
+        if self._loop_cache is None:  # the clip is complete: its loop never changes again
+            data = self.clip.frames()
+            overlap = min(self.overlap, len(data) // 2)
+            self._loop_cache = (data, overlap, self.clip.loop_body(overlap))
+        data, overlap, body = self._loop_cache
         period = len(body)
         pos = self.position
         if pos < overlap:  # still in the intro: the clip's own first frames
@@ -116,6 +130,10 @@ class StreamPlayback:
     @property
     def gain(self) -> float:
         return 1.0
+
+    @property
+    def peak(self) -> float:
+        return math.inf  # frames from iterators can hold anything
 
     def ready(self, n: int) -> bool:
         return self.buffer.ended or self.buffer.buffered >= n

@@ -7,6 +7,7 @@ Every change of level is ramped; even a "cut" fades over a few milliseconds so n
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -70,6 +71,11 @@ class Voice:
     def volume(self) -> float:
         return self._volume.target
 
+    def peak_bound(self) -> float:
+        """The largest absolute sample this voice can add to the next block."""
+        volume = self._volume
+        return self.playback.peak * self.playback.gain * max(volume.value, volume.target)
+
     def set_volume(self, volume: float, frames: int) -> None:
         self._volume.set(volume, max(frames, self._declick))
 
@@ -113,7 +119,12 @@ class Voice:
             elif self.state is VoiceState.PAUSING:
                 self.state = VoiceState.PAUSED
             return 0
-        gain: Gain = multiply_gains(self._volume.advance(k), self._fade.advance(k))
+        volume, fade = self._volume, self._fade
+        if volume.moving or fade.moving:
+            gain: Gain = multiply_gains(volume.advance(k), fade.advance(k))
+        else:  # the common case: a steady level, one multiplication or none
+            position = fade.position
+            gain = volume.value * (1.0 if position >= 1.0 else math.sin(position * math.pi / 2))
         clip_gain = self.playback.gain
         if clip_gain != 1.0:
             gain = multiply_gains(gain, clip_gain)

@@ -45,13 +45,14 @@ class PacedOutput(AudioOutput):
         if self._client is not None or self._closed:
             raise OutputError(f"{type(self).__name__} can be started once; create a new one")
         self._renderer = renderer
+        self._frame_size = self.frame_size
         self._client = ClockClient(self.frame_duration, self._tick, self._max_catch_up)
         self._clock = clock_for_running_loop()
         self._clock.add(self._client)
 
     def _tick(self) -> None:
         assert self._renderer is not None
-        block = self._renderer.render(self.frame_size)
+        block = self._renderer.render(self._frame_size)
         self.consume(block)
         self._delivered += len(block)
 

@@ -232,7 +232,10 @@ class BackgroundAudioPlayer:
 
     # -- rendering (called by the output) -------------------------------------------------------
     def render(self, n: int) -> FloatArray:
-        block = self.mixer.render(n)
+        mixer = self._mixer
+        if mixer is None or self._closed:
+            return self.mixer.render(n)  # raises the state error
+        block = mixer.render(n)
         if self._pending:
             self._settle_soon()
         return block

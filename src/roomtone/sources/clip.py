@@ -35,6 +35,7 @@ class Clip:
         self._cond = threading.Condition()
         self._loop_bodies: dict[int, FloatArray] = {}
         self.gain = 1.0  # loudness normalisation gain, applied by voices (measured once)
+        self.peak = 0.0  # largest absolute sample so far: lets the mixer skip the limiter
 
     @classmethod
     def from_array(cls, fmt: AudioFormat, name: str, data: FloatArray) -> Clip:
@@ -56,6 +57,7 @@ class Clip:
             bigger[: self._len] = self._buf[: self._len]
             self._buf = bigger  # published before _len grows past the old capacity
         self._buf[self._len : end] = chunk
+        self.peak = max(self.peak, float(chunk.max()), -float(chunk.min()))
         with self._cond:
             self._len = end
             self._cond.notify_all()
@@ -92,7 +94,8 @@ class Clip:
 
     def frames(self) -> FloatArray:
         """A view of every frame decoded so far."""
-        return self._buf[: self._len]
+        n = self._len  # read the length first: the buffer it refers to is already published
+        return self._buf[:n]
 
     def wait(self, frames: int, timeout: float | None = None) -> bool:
         """Block until ``frames`` are available or the clip is complete (for offline rendering)."""
@@ -102,24 +105,43 @@ class Clip:
     def loop_body(self, overlap: int) -> FloatArray:
         """The part that repeats when looping with an ``overlap``-frame equal-power crossfade.
 
+        The curve adapts to the material: equal-power for uncorrelated sound (noise, rooms),
+        equal-gain where tail and head are alike (a tone, music in step), so the level holds.
         A looping voice plays ``frames()[:overlap]`` once, then this body over and over. The
         body is ``frames()[overlap:]`` whose last ``overlap`` frames fade out while the clip's
         first ``overlap`` frames fade in, so its end flows into its own start without a jump.
         Computed once per overlap and kept with the clip, shared by every voice.
         """
-        body = self._loop_bodies.get(overlap)
-        if body is not None:
-            return body
+        complete = self._complete  # read before the frames: a later finish() adds nothing
         data = self.frames()
         n = len(data)
-        overlap = min(overlap, n // 2)
+        overlap = max(0, min(overlap, n // 2))
+        body = self._loop_bodies.get(overlap) if complete else None
+        if body is not None:
+            return body
         if overlap == 0:
             body = data
         else:
             body = data[overlap:].copy()
-            t = (np.arange(overlap, dtype=np.float32) + 0.5) / overlap
-            fade_in = np.sin(t * (np.pi / 2)).astype(np.float32)[:, None]
-            fade_out = np.cos(t * (np.pi / 2)).astype(np.float32)[:, None]
+            fade_in, fade_out = _crossfade_curves(data[n - overlap :], data[:overlap])
             body[-overlap:] = data[n - overlap :] * fade_out + data[:overlap] * fade_in
-        self._loop_bodies[overlap] = body
+        if complete:  # a clip still decoding would get a seam in the wrong place: never keep it
+            self._loop_bodies[overlap] = body
         return body
+
+
+def _crossfade_curves(tail: FloatArray, head: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Fade-in and fade-out gains, shaped by how correlated the overlapping parts are."""
+    n = len(tail)
+    t = (np.arange(n, dtype=np.float64) + 0.5) / n
+    a = tail.astype(np.float64).ravel()
+    b = head.astype(np.float64).ravel()
+    denom = float(np.sqrt(np.dot(a, a) * np.dot(b, b)))
+    r = float(np.dot(a, b) / denom) if denom > 0 else 0.0
+    w = min(max(r, 0.0), 1.0)  # 0: equal power, 1: equal gain
+    fade_in = (1 - w) * np.sin(t * np.pi / 2) + w * t
+    fade_out = (1 - w) * np.cos(t * np.pi / 2) + w * (1 - t)
+    return (
+        fade_in.astype(np.float32)[:, None],
+        fade_out.astype(np.float32)[:, None],
+    )

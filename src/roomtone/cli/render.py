@@ -1,0 +1,101 @@
+"""``roomtone render``: a scripted conversation to a WAV file (and a picture)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+from roomtone.cli.scenario import Scenario, render_scenario
+from roomtone.outputs import write_wav
+from roomtone.sources.clip import FloatArray
+from roomtone.timeline import parse_timeline
+
+__all__ = ["add_arguments", "render_with_progress", "run"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--ambient", help="built-in name (e.g. office_ambience) or a file")
+    parser.add_argument("--thinking", help="sound while the agent thinks")
+    parser.add_argument("--tool", help="sound while a tool runs (timeline state 'tool')")
+    parser.add_argument(
+        "--timeline",
+        required=True,
+        help='states and seconds, e.g. "listening:2,thinking:3,speaking:4" (states: '
+        "idle, listening, thinking, tool, speaking)",
+    )
+    parser.add_argument("--out", required=True, help="WAV file to write")
+    parser.add_argument("--rate", type=int, default=48000, help="sample rate (default 48000)")
+    parser.add_argument("--channels", type=int, default=1, choices=(1, 2))
+    parser.add_argument("--seed", type=int, default=0, help="seed for random draws")
+    parser.add_argument("--plot", help="also write a PNG: level, spectrogram, state bands")
+    parser.add_argument("--voice", help="speech file placed in the speaking segments")
+    parser.add_argument(
+        "--duck-db", type=float, default=8.0, help="bed ducking under speech in dB (0 = off)"
+    )
+    parser.add_argument(
+        "--thinking-delay",
+        type=float,
+        default=0.5,
+        help="seconds of thinking before the thinking sound starts",
+    )
+
+
+def _progress(total: float) -> AbstractContextManager[Any]:
+    """A tqdm bar that appears only if the render takes more than a second."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return nullcontext(None)
+    bar: AbstractContextManager[Any] = tqdm(
+        total=round(total, 2), unit="s", delay=1.0, leave=False, desc="rendering"
+    )
+    return bar
+
+
+def render_with_progress(scenario: Scenario) -> tuple[FloatArray, float]:
+    """Render, with a progress bar for long renders; returns (audio, seconds it took)."""
+    started = time.perf_counter()
+    with _progress(scenario.duration) as bar:
+        update: Callable[[float], None] | None = None
+        if bar is not None:
+
+            def update(seconds: float) -> None:
+                bar.update(round(seconds, 2))
+
+        audio = asyncio.run(render_scenario(scenario, update))
+    return audio, time.perf_counter() - started
+
+
+def scenario_from_args(args: argparse.Namespace) -> Scenario:
+    return Scenario(
+        steps=parse_timeline(args.timeline),
+        ambient=args.ambient,
+        thinking=args.thinking,
+        tool=args.tool,
+        voice=args.voice,
+        sample_rate=args.rate,
+        num_channels=args.channels,
+        seed=args.seed,
+        duck_db=args.duck_db or None,
+        thinking_delay=args.thinking_delay,
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    scenario = scenario_from_args(args)
+    audio, took = render_with_progress(scenario)
+    write_wav(args.out, audio, scenario.sample_rate)
+    print(
+        f"wrote {args.out}: {len(audio) / scenario.sample_rate:.2f} s, {scenario.sample_rate} Hz, "
+        f"{scenario.num_channels} ch (rendered in {took:.2f} s)"
+    )
+    if args.plot:
+        from roomtone.cli.plot import plot_render
+
+        plot_render(audio, scenario.sample_rate, scenario.bands, args.plot, title=args.timeline)
+        print(f"wrote {args.plot}")
+    return 0
