@@ -16,7 +16,7 @@ from roomtone import (
     ScriptedSession,
 )
 from roomtone.outputs import write_wav
-from signals import band_db, max_jump, rms_db, segment
+from signals import band_db, max_jump, rms_db, segment, tone
 
 RATE = 48000
 BED, CUE, TOOL = 300.0, 2000.0, 5000.0
@@ -243,3 +243,107 @@ async def test_same_script_and_seed_give_identical_samples(
     a = await run(tone_file, script)
     b = await run(tone_file, script)
     np.testing.assert_array_equal(a, b)
+
+
+async def test_sidechain_level_drives_ducking_word_by_word(tone_file: Callable[..., str]) -> None:
+    """Where the agent's own audio is visible, the bed follows its words, not its state."""
+    r = OfflineRenderer(RATE, 1)
+    player = BackgroundAudioPlayer(
+        ambient_sound=tone_file(BED, 8.0), ducking=Ducking(amount_db=10, hold=0.1, release=0.2)
+    )
+    await player.start(room=r)
+    mixer = player.mixer
+    word = tone(1000, 0.02)
+    pause = np.zeros_like(word)
+
+    def feed(block: np.ndarray) -> None:
+        in_word = int(r.time / 0.6) % 2 == 0 and r.time > 1.0  # 0.6 s words, 0.6 s pauses
+        mixer.sidechain(word if in_word else pause)
+
+    r.on_block = feed
+    await r.advance(4.0)
+    await player.aclose()
+    audio = r.audio()
+    assert band_db(segment(audio, RATE, 0.5, 1.0), RATE, BED) - band_db(
+        segment(audio, RATE, 1.4, 1.8), RATE, BED
+    ) == pytest.approx(10, abs=0.5)  # ducked inside a word
+    assert band_db(segment(audio, RATE, 2.3, 2.4), RATE, BED) == pytest.approx(
+        band_db(segment(audio, RATE, 0.5, 1.0), RATE, BED), abs=0.5
+    )  # and back up in the pause between words
+
+
+async def test_optional_ducking_under_the_user(tone_file: Callable[..., str]) -> None:
+    session = ScriptedSession()
+    r = OfflineRenderer(RATE, 1)
+    player = BackgroundAudioPlayer(
+        ambient_sound=tone_file(BED, 8.0),
+        ducking=Ducking(under_user=True, user_amount_db=4.0, attack=0.05),
+    )
+    await player.start(room=r, agent_session=session)
+    await r.advance(1.0)
+    session.set_user_state("speaking")
+    await r.advance(1.0)
+    await player.aclose()
+    audio = r.audio()
+    drop = band_db(segment(audio, RATE, 0.2, 1.0), RATE, BED) - band_db(
+        segment(audio, RATE, 1.2, 2.0), RATE, BED
+    )
+    assert drop == pytest.approx(4.0, abs=0.5)
+
+
+async def test_probability_is_drawn_per_thought(tone_file: Callable[..., str]) -> None:
+    session = ScriptedSession()
+    r = OfflineRenderer(RATE, 1)
+    cues = [
+        AudioConfig(tone_file(CUE, 1.0), probability=0.5),
+        AudioConfig(tone_file(TOOL, 1.0), probability=0.5),
+    ]
+    player = BackgroundAudioPlayer(
+        thinking_sound=cues, thinking=CueOptions(delay=0, resume_within=0), seed=11
+    )
+    await player.start(room=r, agent_session=session)
+    heard = []
+    for _ in range(12):
+        start = r.time
+        session.set_agent_state("thinking")
+        await r.advance(0.6)
+        session.set_agent_state("listening")
+        await r.advance(1.0)
+        part = segment(r.audio(), RATE, start + 0.2, start + 0.5)
+        heard.append(band_db(part, RATE, CUE) > band_db(part, RATE, TOOL))
+    await player.aclose()
+    assert 0 < sum(heard) < len(heard)  # both sounds were picked across thoughts
+
+
+async def test_cue_keeps_its_minimum_play_time(tone_file: Callable[..., str]) -> None:
+    opts = CueOptions(delay=0.0, min_play=1.0, fade_out=0.05, resume_within=0)
+    audio = await run(
+        tone_file, [("thinking", 0.3), ("listening", 2.0)], thinking=opts, ducking=False
+    )
+    assert band_db(segment(audio, RATE, 0.6, 0.95), RATE, CUE) > -20  # still on after leaving
+    assert band_db(segment(audio, RATE, 1.2, 2.0), RATE, CUE) < -80
+
+
+async def test_target_lufs_normalises_user_files(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from roomtone.analysis.loudness import integrated_loudness
+
+    rng = np.random.default_rng(2)
+    for name, level in (("quiet", 0.01), ("loud", 0.2)):
+        write_wav(
+            tmp_path / f"{name}.wav",
+            rng.normal(0, level, (RATE * 4, 1)).astype(np.float32),
+            RATE,
+            "float32",
+        )
+    results = []
+    for name in ("quiet", "loud"):
+        r = OfflineRenderer(RATE, 1)
+        player = BackgroundAudioPlayer(
+            ambient_sound=AudioConfig(str(tmp_path / f"{name}.wav"), target_lufs=-30.0)
+        )
+        await player.start(room=r)
+        await r.advance(3.0)
+        await player.aclose()
+        results.append(integrated_loudness(r.audio()[RATE // 2 :], RATE))
+    assert results[0] == pytest.approx(-30.0, abs=0.5)
+    assert results[1] == pytest.approx(-30.0, abs=0.5)

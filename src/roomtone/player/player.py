@@ -17,6 +17,7 @@ from roomtone.config import AudioConfig, SoundSpec
 from roomtone.engine.cue import CueController, CueOptions
 from roomtone.engine.ducker import Ducking
 from roomtone.engine.mixer import Mixer
+from roomtone.engine.playback import ClipPlayback
 from roomtone.engine.voice import DECLICK_SECONDS, Bus, Voice
 from roomtone.errors import PlayerStateError, SourceError
 from roomtone.outputs.base import AudioOutput
@@ -380,10 +381,21 @@ class BackgroundAudioPlayer:
             self._set_cue(mixer.thinking, self._thinking_sound, self._thinking_options, thinking_on)
 
     # -- live control ---------------------------------------------------------------------------
+    @property
+    def master_volume(self) -> float:
+        """The whole-mix level the player is at or ramping to."""
+        return self._master_volume
+
+    @property
+    def ambient_sound(self) -> list[AudioConfig] | AudioConfig | None:
+        """The current ambient specification (after ``set_ambient``)."""
+        return self._ambient
+
     def set_master_volume(self, volume: float, ramp: float = 0.1) -> None:
         """Scale the whole mix, ramped over ``ramp`` seconds."""
         mixer = self.mixer
         level = AudioConfig("", volume=volume).volume
+        self._master_volume = level
         frames = mixer.format.frames(max(ramp, DECLICK_SECONDS))
         mixer.submit(lambda: mixer.master.set(level, frames))
 
@@ -400,24 +412,35 @@ class BackgroundAudioPlayer:
             mixer.submit(lambda: voice.resume(mixer.format.frames(fade)))
 
     def set_ambient(self, sound: SoundSpec | None, crossfade: float = 2.0) -> PlayHandle | None:
-        """Replace the ambient bed, crossfading over ``crossfade`` seconds (a scene change)."""
+        """Replace the ambient bed, crossfading over ``crossfade`` seconds (a scene change).
+
+        The new sound is opened first: a missing file raises and the current bed plays on.
+        """
         mixer = self.mixer
         spec = coerce_spec(sound, "sound")
-        old, old_handle = self._ambient_voice, self.ambient_handle
+        config = choose(spec, self._rng) if spec is not None else None
+        assert self._opener is not None
+        playback = None
+        if config is not None:
+            playback = self._opener.open(config, loop=not is_stream(config.source))
+        old = self._ambient_voice
         frames = mixer.format.frames(crossfade)
         if old is not None:
             mixer.submit(lambda: old.stop(frames))
         self._ambient, self._ambient_voice, self.ambient_handle = spec, None, None
-        config = choose(spec, self._rng) if spec is not None else None
-        if config is None:
+        if config is None or playback is None:
             return None
-        assert self._opener is not None
-        playback = self._opener.open(config, loop=not is_stream(config.source))
         faded = AudioConfig(
             config.source, volume=config.volume, fade_in=max(config.fade_in, crossfade)
         )
         voice, handle = self._make_voice(faded, playback, Bus.BED)
         mixer.submit(lambda: mixer.add_voice(voice))
         self._ambient_voice, self.ambient_handle = voice, handle
-        del old_handle
         return handle
+
+    def set_ambient_loop(self, loop: bool) -> None:
+        """Keep looping the ambient bed, or let it play to its end and stop."""
+        voice, mixer = self._ambient_voice, self.mixer
+        if voice is not None and isinstance(voice.playback, ClipPlayback):
+            playback = voice.playback
+            mixer.submit(lambda: setattr(playback, "loop", loop))

@@ -1,0 +1,304 @@
+"""RoomtoneMixer: a roomtone soundscape inside any Pipecat output transport.
+
+Pipecat calls ``mix()`` with every chunk it sends, bot speech or silence, at the transport's
+rate. Each call renders exactly that many frames from the player (a pull-driven output), feeds
+the bot's chunk to the ducker so the bed dips under actual words, sums the two and limits the
+sum, so nothing ever clips hard. Control frames map to the player's ramped, crossfaded calls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+from collections.abc import Mapping
+
+import numpy as np
+from pipecat.audio.mixers.base_audio_mixer import BaseAudioMixer
+from pipecat.frames.frames import (
+    Frame,
+    MixerControlFrame,
+    MixerEnableFrame,
+    MixerUpdateSettingsFrame,
+    OutputAudioRawFrame,
+)
+
+from roomtone.config import SoundSpec
+from roomtone.engine.limiter import Limiter
+from roomtone.errors import PlayerStateError
+from roomtone.format import SUPPORTED_CHANNELS
+from roomtone.integrations.pipecat.output import PullOutput
+from roomtone.integrations.pipecat.pacing import RealtimePacer
+from roomtone.integrations.pipecat.settings import SettingsUpdate, parse_settings
+from roomtone.player.player import BackgroundAudioPlayer
+from roomtone.player.selection import coerce_spec
+
+__all__ = ["RoomtoneMixer"]
+
+logger = logging.getLogger("roomtone")
+
+_INT16_SCALE = 32768.0
+
+
+class _Phase(enum.Enum):
+    IDLE = "idle"  # not started
+    STARTING = "starting"  # start() is opening the sounds: audio passes through
+    RUNNING = "running"
+    FAILED = "failed"  # start() failed: audio passes through, the error is in start_error
+    STOPPED = "stopped"
+
+
+class RoomtoneMixer(BaseAudioMixer):
+    """A Pipecat ``audio_out_mixer`` that plays a :class:`BackgroundAudioPlayer`.
+
+    Pass it as ``TransportParams(audio_out_mixer=RoomtoneMixer(player))``; the mixer starts the
+    player at the transport's rate when the transport starts and closes it when it stops.
+    ``num_channels`` must equal the transport's ``audio_out_channels`` (Pipecat does not tell
+    the mixer). ``sounds`` names beds for ``MixerUpdateSettingsFrame({"sound": name})``.
+    ``realtime`` keeps ``mix()`` from running more than ``max_lead`` seconds ahead of the wall
+    clock, so a transport whose writes stop blocking (a hung-up call) cannot spin a CPU.
+    """
+
+    def __init__(
+        self,
+        player: BackgroundAudioPlayer,
+        *,
+        num_channels: int = 1,
+        sounds: Mapping[str, SoundSpec] | None = None,
+        crossfade: float = 2.0,
+        enable_fade: float = 0.5,
+        volume_ramp: float = 0.25,
+        sidechain: bool = True,
+        ceiling_db: float = -0.5,
+        realtime: bool = True,
+        max_lead: float = 0.25,
+        close_player: bool = True,
+        close_timeout: float = 2.0,
+    ) -> None:
+        if num_channels not in SUPPORTED_CHANNELS:
+            raise ValueError(f"num_channels must be 1 or 2, got {num_channels!r}")
+        for name, value in (
+            ("crossfade", crossfade),
+            ("enable_fade", enable_fade),
+            ("volume_ramp", volume_ramp),
+        ):
+            if not 0.0 <= value <= 60.0:
+                raise ValueError(f"{name} must be between 0 and 60 seconds, got {value!r}")
+        if not -20.0 <= ceiling_db <= 0.0:
+            raise ValueError(f"ceiling_db must be between -20 and 0 dBFS, got {ceiling_db!r}")
+        self.player = player
+        self.num_channels = num_channels
+        self.sample_rate: int | None = None
+        self.start_error: Exception | None = None
+        self.chunks_mixed = 0
+        self._sounds: dict[str, SoundSpec] = dict(sounds or {})
+        for name, spec in self._sounds.items():
+            coerce_spec(spec, f"sounds[{name!r}]")  # a wrong type fails here, not mid-call
+        self._crossfade = crossfade
+        self._enable_fade = enable_fade
+        self._volume_ramp = volume_ramp
+        self._sidechain = sidechain
+        self._ceiling_db = ceiling_db
+        self._pacer = RealtimePacer(max_lead) if realtime else None
+        self._close_player = close_player
+        self._close_timeout = close_timeout
+        self._phase = _Phase.IDLE
+        self._output: PullOutput | None = None
+        self._limiter: Limiter | None = None
+        self._pending: list[SettingsUpdate] = []
+        self._enabled = True
+        self._volume = player.master_volume
+        self._loop = True
+        self._bed: SoundSpec | None = player.ambient_sound
+        self._mix_error_logged = False
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def running(self) -> bool:
+        """True while the soundscape is being mixed in (started, not stopped or failed)."""
+        return self._phase is _Phase.RUNNING
+
+    @property
+    def enabled(self) -> bool:
+        return self._enabled
+
+    @property
+    def volume(self) -> float:
+        """The background level set by ``volume`` settings (kept while disabled)."""
+        return self._volume
+
+    @property
+    def pacer(self) -> RealtimePacer | None:
+        return self._pacer
+
+    # -- BaseAudioMixer --------------------------------------------------------------------------
+    async def start(self, sample_rate: int) -> None:
+        """Start the player at the transport's rate; ``mix()`` passes audio through meanwhile."""
+        if self._phase is not _Phase.IDLE:
+            if self._phase is _Phase.STOPPED:
+                logger.warning(
+                    "roomtone: this RoomtoneMixer was stopped and cannot start again; "
+                    "create a new BackgroundAudioPlayer and RoomtoneMixer per call"
+                )
+            return
+        self._phase = _Phase.STARTING
+        self.sample_rate = sample_rate
+        try:
+            output = PullOutput(sample_rate, self.num_channels)
+            self._limiter = Limiter(sample_rate, ceiling_db=self._ceiling_db)
+            self._output = output
+            await self.player.start(output=output)
+        except Exception as exc:
+            self.start_error = exc
+            if self._phase is _Phase.STARTING:
+                self._phase = _Phase.FAILED
+            logger.error(
+                "roomtone: background audio could not start (%s); the bot's audio passes "
+                "through unchanged",
+                exc,
+            )
+            return
+        if self._phase is _Phase.STOPPED:  # stop() arrived while the sounds were opening
+            await self._release()
+            return
+        self._phase = _Phase.RUNNING
+        self._apply_level(ramp=0.0)
+        pending, self._pending = self._pending, []
+        for update in pending:
+            self._apply(update)
+
+    async def stop(self) -> None:
+        """Close the player; idempotent (Pipecat calls it twice), bounded by ``close_timeout``."""
+        if self._phase is _Phase.STOPPED:
+            return
+        self._phase = _Phase.STOPPED
+        self._pending.clear()
+        await self._release()
+
+    async def aclose(self) -> None:
+        """Same as :meth:`stop`, for symmetry with the rest of roomtone."""
+        await self.stop()
+
+    async def _release(self) -> None:
+        if not self._close_player:
+            if self._output is not None:
+                await self._output.aclose()
+            return
+        try:
+            await asyncio.wait_for(self.player.aclose(), self._close_timeout)
+        except asyncio.TimeoutError:
+            logger.warning("roomtone: the player did not close within %.1f s", self._close_timeout)
+
+    async def process_frame(self, frame: MixerControlFrame) -> None:
+        """``MixerUpdateSettingsFrame`` and ``MixerEnableFrame``; both fade, never cut."""
+        if isinstance(frame, MixerUpdateSettingsFrame):
+            self.update_settings(frame.settings)
+        elif isinstance(frame, MixerEnableFrame):
+            self.set_enabled(frame.enable)
+        else:
+            logger.warning("roomtone: RoomtoneMixer ignores %s", type(frame).__name__)
+
+    async def mix(self, audio: bytes) -> bytes:
+        """Add the soundscape to one chunk of int16 PCM; returns a chunk of the same size."""
+        pacer, rate = self._pacer, self.sample_rate
+        if pacer is not None and rate:
+            await pacer.wait(len(audio) / (2 * self.num_channels * rate))
+        if self._phase is not _Phase.RUNNING:
+            return audio
+        try:
+            return self._mix_now(audio)
+        except Exception:
+            if not self._mix_error_logged:
+                self._mix_error_logged = True
+                logger.exception("roomtone: mixing failed; passing the bot's audio through")
+            return audio
+
+    def _mix_now(self, audio: bytes) -> bytes:
+        output, limiter = self._output, self._limiter
+        if output is None or limiter is None or not output.running:
+            return audio  # the player was closed by its owner
+        channels = self.num_channels
+        frames = len(audio) // (2 * channels)
+        if frames == 0:
+            return audio
+        used = frames * 2 * channels
+        pcm = np.frombuffer(audio, dtype="<i2", count=frames * channels)
+        bot = pcm.reshape(frames, channels).astype(np.float32)
+        bot *= np.float32(1.0 / _INT16_SCALE)
+        if self._sidechain:
+            self.player.mixer.sidechain(bot)
+        bed = output.pull(frames)
+        self.chunks_mixed += 1
+        if bed is None or (limiter.gain >= 1.0 and not bed.any()):
+            return audio  # nothing to add: the bot's audio passes bit-exact
+        bot += bed
+        limiter.process(bot)
+        bot *= np.float32(_INT16_SCALE)
+        np.rint(bot, out=bot)
+        np.clip(bot, -_INT16_SCALE, _INT16_SCALE - 1, out=bot)
+        data = bot.astype("<i2").tobytes()
+        return data if used == len(audio) else data + audio[used:]
+
+    # -- control -------------------------------------------------------------------------------
+    def update_settings(self, settings: Mapping[str, object]) -> None:
+        """Apply settings as a ``MixerUpdateSettingsFrame`` would; problems are logged by name."""
+        update = parse_settings(settings, self._sounds)
+        for problem in update.problems:
+            logger.warning("roomtone: %s", problem)
+        if self._phase is _Phase.RUNNING:
+            self._apply(update)
+        elif self._phase in (_Phase.IDLE, _Phase.STARTING):
+            self._pending.append(update)
+
+    def set_enabled(self, enabled: bool, fade: float | None = None) -> None:
+        """Fade the whole background out (False) or back in (True) over ``fade`` seconds."""
+        self._enabled = bool(enabled)
+        if self._phase is _Phase.RUNNING:
+            self._apply_level(self._enable_fade if fade is None else fade)
+
+    def fade_out_frames(self) -> list[Frame]:
+        """Frames to queue just before an ``EndFrame`` so the background fades out, no cut.
+
+        Pipecat writes its end silence unmixed, so without these the bed stops dead at the
+        ``EndFrame``: ``await worker.queue_frames([*mixer.fade_out_frames(), EndFrame()])``.
+        """
+        rate = self.sample_rate or 16000
+        frames = round((self._enable_fade + 0.1) * rate)
+        silence = bytes(frames * 2 * self.num_channels)
+        return [
+            MixerEnableFrame(enable=False),
+            OutputAudioRawFrame(audio=silence, sample_rate=rate, num_channels=self.num_channels),
+        ]
+
+    def _apply_level(self, ramp: float) -> None:
+        level = self._volume if self._enabled else 0.0
+        try:
+            self.player.set_master_volume(level, ramp=ramp)
+        except PlayerStateError as exc:
+            logger.warning("roomtone: cannot change the background level: %s", exc)
+
+    def _apply(self, update: SettingsUpdate) -> None:
+        try:
+            if update.volume is not None:
+                self._volume = update.volume
+                if self._enabled:
+                    ramp = self._volume_ramp if update.ramp is None else update.ramp
+                    self.player.set_master_volume(update.volume, ramp=ramp)
+            if update.loop is not None:
+                self._loop = update.loop
+            if update.has_sound:
+                self._bed = update.sound
+                crossfade = self._crossfade if update.crossfade is None else update.crossfade
+                self.player.set_ambient(update.sound, crossfade=crossfade)
+            if update.loop is not None or (update.has_sound and not self._loop):
+                self._set_bed_loop(self._loop)
+        except PlayerStateError as exc:
+            logger.warning("roomtone: cannot apply mixer settings: %s", exc)
+
+    def _set_bed_loop(self, loop: bool) -> None:
+        """Loop the current bed or let it run out; looping again restarts a finished bed."""
+        handle = self.player.ambient_handle
+        if loop and handle is not None and handle.done() and self._bed is not None:
+            self.player.set_ambient(self._bed, crossfade=self._crossfade)
+            return
+        self.player.set_ambient_loop(loop)
