@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,11 @@ class ClipKey:
     format: AudioFormat
     target_lufs: float | None
 
+    @property
+    def file(self) -> tuple[int, int]:
+        """The file's identity on disk besides its path: (size, modification time)."""
+        return self.size, self.mtime_ns
+
 
 @dataclass
 class CacheStats:
@@ -37,7 +43,12 @@ class CacheStats:
 
 
 class ClipCache:
-    """Least-recently-used clips up to ``max_bytes``; clips still decoding are never evicted."""
+    """Least-recently-used clips up to ``max_bytes``; clips still decoding are never evicted.
+
+    The bound is enforced when a clip is requested and again when one finishes decoding (its
+    size is only known then); a finished clip larger than the whole bound is not kept.
+    Evicting a clip only forgets it here: voices playing it keep their reference.
+    """
 
     def __init__(self, max_bytes: int = DEFAULT_CACHE_BYTES) -> None:
         if max_bytes <= 0:
@@ -56,10 +67,25 @@ class ClipCache:
                 self.stats.hits += 1
                 return clip
             self.stats.misses += 1
+            for old in [k for k in self._clips if k.path == key.path and k.file != key.file]:
+                del self._clips[old]  # the file changed on disk: its old decodes are stale
             clip = create()
             self._clips[key] = clip
             self._evict()
             return clip
+
+    def settle(self, key: ClipKey, clip: Clip) -> None:
+        """Called when ``clip`` finished decoding: drop it if it failed, else enforce the bound.
+
+        Clips grow while they decode, so the bound is enforced again once their size is known.
+        """
+        with self._lock:
+            if self._clips.get(key) is not clip:
+                return
+            if clip.error is not None:
+                del self._clips[key]  # a failed decode is retried by the next request
+            else:
+                self._evict()
 
     def discard(self, key: ClipKey) -> None:
         with self._lock:
@@ -80,7 +106,7 @@ class ClipCache:
     def _evict(self) -> None:
         total = sum(c.nbytes for c in self._clips.values())
         for key in list(self._clips):
-            if total <= self.max_bytes or len(self._clips) <= 1:
+            if total <= self.max_bytes:
                 return
             clip = self._clips[key]
             if clip.complete:
@@ -90,8 +116,24 @@ class ClipCache:
 
 
 def _default_size() -> int:
-    megabytes = os.environ.get("ROOMTONE_CACHE_MB")
-    return int(megabytes) * 1024 * 1024 if megabytes else DEFAULT_CACHE_BYTES
+    """``ROOMTONE_CACHE_MB`` if it is a positive whole number; otherwise the default, with a
+    warning that names the bad value (a typo must not stop ``import roomtone``)."""
+    value = os.environ.get("ROOMTONE_CACHE_MB")
+    if not value:
+        return DEFAULT_CACHE_BYTES
+    try:
+        megabytes = int(value)
+    except ValueError:
+        megabytes = 0
+    if megabytes <= 0:
+        warnings.warn(
+            f"ROOMTONE_CACHE_MB must be a positive whole number of megabytes, got {value!r}; "
+            f"using {DEFAULT_CACHE_BYTES // 2**20}",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return DEFAULT_CACHE_BYTES
+    return megabytes * 1024 * 1024
 
 
 default_cache = ClipCache(_default_size())

@@ -8,7 +8,18 @@ import soxr
 from roomtone.format import AudioFormat
 from roomtone.sources.clip import FloatArray
 
-__all__ = ["FormatConverter", "remix"]
+__all__ = ["MAX_SAMPLE", "FormatConverter", "remix", "sanitize"]
+
+MAX_SAMPLE = 16.0
+"""Float sources are clamped to +-16 (+24 dBFS): hot masters keep their overs, while garbage
+values (1e38, inf) cannot overflow the resampler or the mix into inf/NaN."""
+
+
+def sanitize(samples: FloatArray) -> FloatArray:
+    """Make float32 samples safe in place: NaN -> 0, +-inf -> +-1, clamp to +-MAX_SAMPLE."""
+    np.nan_to_num(samples, copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
+    np.clip(samples, -MAX_SAMPLE, MAX_SAMPLE, out=samples)
+    return samples
 
 
 def remix(samples: FloatArray, num_channels: int) -> FloatArray:

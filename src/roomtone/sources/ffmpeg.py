@@ -11,6 +11,7 @@ import numpy as np
 
 from roomtone.errors import DecodeError
 from roomtone.sources.clip import FloatArray
+from roomtone.sources.convert import sanitize
 
 __all__ = ["iter_ffmpeg_chunks", "probe_ffmpeg"]
 
@@ -19,11 +20,18 @@ def _fail(path: str, reason: str) -> DecodeError:
     return DecodeError(f"cannot decode '{path}': {reason}", source=path)
 
 
+def _reason(exc: Exception) -> str:
+    """FFmpeg's own words without the errno and the path the message already names."""
+    if isinstance(exc, av.FFmpegError) and exc.strerror:
+        return str(exc.strerror)
+    return str(exc) or type(exc).__name__
+
+
 def _open(path: str) -> Any:
     try:
         return av.open(path, mode="r")
     except (av.FFmpegError, UnicodeDecodeError, ValueError) as exc:
-        raise _fail(path, f"not a readable audio file ({exc})") from exc
+        raise _fail(path, f"not a readable audio file ({_reason(exc)})") from exc
 
 
 def probe_ffmpeg(path: str) -> tuple[int, float | None]:
@@ -54,8 +62,7 @@ def iter_ffmpeg_chunks(path: str) -> Iterator[tuple[FloatArray, int]]:
                     resampler = av.AudioResampler(format="fltp", layout=frame.layout)
                 for converted in resampler.resample(frame):
                     planar = converted.to_ndarray()
-                    chunk = np.ascontiguousarray(planar.T, dtype=np.float32)
-                    np.nan_to_num(chunk, copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
+                    chunk = sanitize(np.array(planar.T, dtype=np.float32, order="C"))
                     yield chunk, int(converted.sample_rate)
         except (av.FFmpegError, ValueError) as exc:
-            raise _fail(path, f"corrupt audio data ({exc})") from exc
+            raise _fail(path, f"corrupt audio data ({_reason(exc)})") from exc

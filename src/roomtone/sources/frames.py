@@ -9,6 +9,7 @@ import numpy as np
 
 from roomtone.errors import StreamError
 from roomtone.sources.clip import FloatArray
+from roomtone.sources.convert import MAX_SAMPLE
 
 __all__ = ["AudioFrame", "frame_to_array"]
 
@@ -21,6 +22,7 @@ class AudioFrame:
     sample_rate: int
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "data", np.asarray(self.data))
         if self.data.ndim == 1:
             object.__setattr__(self, "data", self.data.reshape(-1, 1))
         if self.data.ndim != 2:
@@ -33,23 +35,44 @@ class AudioFrame:
         return int(self.data.shape[1])
 
 
-def _as_float(data: np.ndarray[Any, Any]) -> FloatArray:
-    if data.dtype == np.int16:
-        return data.astype(np.float32) / 32768.0
-    if data.dtype == np.int32:
-        return data.astype(np.float32) / 2147483648.0
-    if data.dtype == np.uint8:
-        return (data.astype(np.float32) - 128.0) / 128.0
-    out = data.astype(np.float32)
-    np.nan_to_num(out, copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
-    return out
+def _as_float(data: np.ndarray[Any, Any], origin: str) -> FloatArray:
+    """Integer PCM scaled to [-1, 1), floats made finite and bounded; anything else refused."""
+    kind = data.dtype.kind
+    out: FloatArray
+    if kind == "i":
+        scale = float(2 ** (8 * data.dtype.itemsize - 1))
+        out = np.ascontiguousarray(data, dtype=np.float32) / np.float32(scale)
+        return out
+    if kind == "u":
+        half = float(2 ** (8 * data.dtype.itemsize - 1))
+        out = (data.astype(np.float32) - np.float32(half)) / np.float32(half)
+        return out
+    if kind == "f":
+        # Clamp in the frame's own precision so huge doubles cannot overflow float32.
+        wide = np.nan_to_num(data, nan=0.0, posinf=1.0, neginf=-1.0)
+        out = np.clip(wide, -MAX_SAMPLE, MAX_SAMPLE).astype(np.float32)
+        return out
+    raise StreamError(
+        f"{origin} yielded audio of dtype {data.dtype}; expected float or integer PCM samples",
+        source=origin,
+    )
 
 
-def _from_pyav(frame: Any) -> tuple[FloatArray, int]:
+def _checked(samples: FloatArray, rate: int, origin: str) -> tuple[FloatArray, int]:
+    if samples.ndim != 2 or samples.shape[1] < 1 or rate <= 0:
+        raise StreamError(
+            f"{origin} yielded a frame with {samples.shape[-1] if samples.ndim else 0} channels "
+            f"at {rate} Hz; expected at least one channel and a positive sample rate",
+            source=origin,
+        )
+    return samples, rate
+
+
+def _from_pyav(frame: Any, origin: str) -> tuple[FloatArray, int]:
     channels = int(frame.layout.nb_channels)
     raw = frame.to_ndarray()
     data = raw.T if frame.format.is_planar else raw.reshape(-1, channels)
-    return np.ascontiguousarray(_as_float(data)), int(frame.sample_rate)
+    return np.ascontiguousarray(_as_float(data, origin)), int(frame.sample_rate)
 
 
 def frame_to_array(frame: object, origin: str) -> tuple[FloatArray, int]:
@@ -59,17 +82,18 @@ def frame_to_array(frame: object, origin: str) -> tuple[FloatArray, int]:
     PyAV ``av.AudioFrame``. Anything else is a :class:`StreamError` naming what was received.
     """
     if isinstance(frame, AudioFrame):
-        return np.ascontiguousarray(_as_float(frame.data)), frame.sample_rate
+        samples = np.ascontiguousarray(_as_float(frame.data, origin))
+        return _checked(samples, frame.sample_rate, origin)
     module = type(frame).__module__
     try:
         if module.startswith("av."):
-            return _from_pyav(frame)
+            return _checked(*_from_pyav(frame, origin), origin)
         if module.startswith("livekit."):
             lk: Any = frame
             channels = int(lk.num_channels)
             pcm = np.frombuffer(lk.data, dtype=np.int16).reshape(-1, channels)
-            return pcm.astype(np.float32) / 32768.0, int(lk.sample_rate)
-    except (AttributeError, ValueError, TypeError) as exc:
+            return _checked(pcm.astype(np.float32) / 32768.0, int(lk.sample_rate), origin)
+    except (AttributeError, ValueError, TypeError, ZeroDivisionError) as exc:
         raise StreamError(
             f"{origin} yielded an unreadable {type(frame).__name__}: {exc}", source=origin
         ) from exc

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -52,6 +52,11 @@ def _check_file(path: str) -> os.stat_result:
         raise AudioFileNotFoundError(
             f"audio file '{path}' is a directory; pass a file inside it", source=path
         )
+    if not stat.S_ISREG(st.st_mode):
+        # A FIFO or device would block a decoder thread forever (or never end).
+        raise AudioFileNotFoundError(
+            f"audio file '{path}' is not a regular file (a pipe, socket or device)", source=path
+        )
     if not os.access(path, os.R_OK):
         raise AudioFileNotFoundError(
             f"audio file '{path}' is not readable; check its permissions", source=path
@@ -68,7 +73,16 @@ def _is_wav(path: str) -> bool:
 def _source_chunks(path: str) -> Iterator[tuple[FloatArray, int]]:
     if _is_wav(path):
         with open(path, "rb") as f:
-            info = read_wav_info(f, path)
+            try:
+                info = read_wav_info(f, path)
+            except DecodeError as wav_error:
+                # mu-law, A-law, ADPCM (telephony WAVs): FFmpeg knows them; if it does not
+                # either, our reader's reason is the clearer one.
+                try:
+                    yield from iter_ffmpeg_chunks(path)
+                except DecodeError:
+                    raise wav_error from None
+                return
             chunk = max(1, int(info.sample_rate * _WAV_CHUNK_SECONDS))
             for samples in iter_wav_chunks(f, info, chunk):
                 yield samples, info.sample_rate
@@ -116,7 +130,12 @@ def _normalised(
         yield chunk * gain
 
 
-def _decode_into(clip: Clip, path: str, target_lufs: float | None) -> None:
+def _decode_into(
+    clip: Clip, path: str, target_lufs: float | None, settled: Callable[[], None] | None = None
+) -> None:
+    """Fill ``clip`` on a decoder thread. Whatever goes wrong ends the clip with a DecodeError:
+    an exception escaping here would be swallowed by the pool and leave the clip unfinished,
+    so waiters would block and voices play silence forever."""
     try:
         chunks = _converted(path, clip.format)
         if target_lufs is not None:
@@ -125,11 +144,36 @@ def _decode_into(clip: Clip, path: str, target_lufs: float | None) -> None:
             clip.append(chunk)
     except SourceError as exc:
         clip.finish(exc)
-        return
-    except (OSError, MemoryError) as exc:
-        clip.finish(DecodeError(f"cannot decode '{path}': {exc}", source=path))
-        return
-    clip.finish()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        clip.finish(DecodeError(f"cannot decode '{path}': {reason}", source=path))
+    except Exception as exc:
+        clip.finish(
+            DecodeError(f"cannot decode '{path}': {type(exc).__name__}: {exc}", source=path)
+        )
+    else:
+        clip.finish()
+    if settled is not None:
+        settled()
+
+
+_resolved: dict[tuple[str, str], str] = {}
+
+
+def _identity(path: str) -> tuple[str, int, int]:
+    """(real path, size, mtime) of a checked file.
+
+    The stat runs every time (an edited file must decode again), but the path resolution,
+    several system calls, is remembered: hundreds of sessions start the same thinking sound.
+    """
+    st = _check_file(path)
+    cwd = "" if os.path.isabs(path) else os.getcwd()
+    real = _resolved.get((cwd, path))
+    if real is None:
+        if len(_resolved) > 4096:
+            _resolved.clear()
+        real = _resolved[(cwd, path)] = str(Path(path).resolve())
+    return real, st.st_size, st.st_mtime_ns
 
 
 def open_clip(
@@ -141,12 +185,13 @@ def open_clip(
 ) -> Clip:
     """Return the (possibly still decoding) clip for a file; raises at once if it is missing."""
     path = file_path_of(source)
-    st = _check_file(path)
-    key = ClipKey(str(Path(path).resolve()), st.st_size, st.st_mtime_ns, fmt, target_lufs)
+    real, size, mtime_ns = _identity(path)
+    key = ClipKey(real, size, mtime_ns, fmt, target_lufs)
+    owner = default_cache if cache is None else cache
 
     def create() -> Clip:
         clip = Clip(fmt, path)
-        _decoders.submit(_decode_into, clip, path, target_lufs)
+        _decoders.submit(_decode_into, clip, path, target_lufs, lambda: owner.settle(key, clip))
         return clip
 
-    return (cache or default_cache).get_or_create(key, create)
+    return owner.get_or_create(key, create)

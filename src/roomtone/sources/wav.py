@@ -16,6 +16,7 @@ import numpy as np
 
 from roomtone.errors import DecodeError
 from roomtone.sources.clip import FloatArray
+from roomtone.sources.convert import MAX_SAMPLE
 
 __all__ = ["WavInfo", "iter_wav_chunks", "read_wav_info"]
 
@@ -104,10 +105,12 @@ def read_wav_info(f: BinaryIO, path: str) -> WavInfo:
 
 def _to_float(raw: bytes, info: WavInfo) -> FloatArray:
     """Convert whole frames of raw little-endian samples to float32 in [-1, 1]."""
+    out: FloatArray
     if info.is_float:
         dtype = "<f4" if info.bits == 32 else "<f8"
-        out = np.frombuffer(raw, dtype=dtype).astype(np.float32)
-        np.nan_to_num(out, copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
+        wide = np.nan_to_num(np.frombuffer(raw, dtype=dtype), nan=0.0, posinf=1.0, neginf=-1.0)
+        # Clamp before narrowing, so a huge double cannot overflow float32 (or warn doing it).
+        out = np.clip(wide, -MAX_SAMPLE, MAX_SAMPLE).astype(np.float32)
     elif info.bits == 8:
         out = (np.frombuffer(raw, np.uint8).astype(np.float32) - 128.0) / 128.0
     elif info.bits == 16:
