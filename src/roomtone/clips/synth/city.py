@@ -1,0 +1,124 @@
+"""city_ambience: traffic rumble, vehicles passing both ways, distant horns, street life."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from roomtone.clips.synth.babble import Crowd, babble
+from roomtone.clips.synth.beds import stereo_noise
+from roomtone.clips.synth.birds import random_bird, sing
+from roomtone.clips.synth.circular import FloatArray, add_wrapped, fft_filter, rfft_freqs
+from roomtone.clips.synth.envelopes import db, fade_in_out, time_axis
+from roomtone.clips.synth.impacts import Modes, impact, jitter
+from roomtone.clips.synth.mixing import pan
+from roomtone.clips.synth.noise import band_shape, rng_for, slope_shape, smooth_random
+from roomtone.clips.synth.rooms import Room, reverberate, room_response
+from roomtone.clips.synth.vehicles import random_vehicle, traffic
+
+__all__ = ["city_stems", "horn", "render_city_ambience"]
+
+STREET = Room(
+    rt60_s=1.4, hf_rt60_s=0.5, predelay_s=0.03, early_count=10, early_span_s=0.25, early_level=0.7
+)
+_HEEL = Modes(
+    freqs=(180.0, 420.0, 950.0, 2100.0, 4200.0),
+    decays=(0.02, 0.015, 0.01, 0.006, 0.003),
+    amps=(0.6, 0.8, 0.7, 0.5, 0.3),
+)
+
+
+def horn(rng: np.random.Generator, sample_rate: int) -> FloatArray:
+    """A car horn: two reedy tones a third apart, one or two presses."""
+    f1 = float(rng.uniform(380.0, 460.0))
+    f2 = f1 * 1.26
+    out = np.zeros(round(1.6 * sample_rate))
+    presses = 1 if rng.random() < 0.5 else 2
+    pos = 0
+    for _ in range(presses):
+        length = round(rng.uniform(0.18, 0.6) * sample_rate)
+        t = time_axis(length, sample_rate)
+        tone = np.zeros(length)
+        for k in range(1, 12):
+            tone += (np.sin(2 * np.pi * k * f1 * t) + 0.8 * np.sin(2 * np.pi * k * f2 * t)) / k
+        out[pos : pos + length] += tone * fade_in_out(length, sample_rate, 0.01, 0.03)
+        pos += length + round(rng.uniform(0.08, 0.15) * sample_rate)
+    return out
+
+
+def _footsteps(rng: np.random.Generator, frames: int, sample_rate: int, walkers: int) -> FloatArray:
+    """People walking past on the pavement: heel strikes swelling and fading, moving across."""
+    out = np.zeros((frames, 2))
+    for _ in range(walkers):
+        span = float(rng.uniform(6.0, 10.0))
+        pace = float(rng.uniform(0.5, 0.6))
+        start = int(rng.integers(frames))
+        direction = float(rng.choice([-1.0, 1.0]))
+        steps = int(span / pace)
+        for k in range(steps):
+            u = k / max(steps - 1, 1)
+            near = np.sin(np.pi * u) ** 2
+            step = impact(rng, jitter(rng, _HEEL, 0.1), sample_rate, contact_s=0.0015, noise=0.6)
+            step *= (0.6 if k % 2 else 1.0) * (0.15 + near)
+            at = start + round((k * pace + rng.normal(0.0, 0.01)) * sample_rate)
+            add_wrapped(out, pan(step, direction * (2.0 * u - 1.0) * 0.8), at)
+    return out
+
+
+def city_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, FloatArray]:
+    """Rumble, traffic, horns and street life at their mix levels."""
+    frames = round(duration_s * sample_rate)
+    loop_s = frames / sample_rate
+    street = room_response(rng_for(seed, "room"), STREET, sample_rate)
+
+    rumble_rng = rng_for(seed, "rumble")
+    shape = slope_shape(-6.0, 25.0, 2500.0)
+    wash = band_shape(600.0, 3.0)
+
+    def rumble_shape(f: FloatArray) -> FloatArray:
+        return np.asarray(shape(f) + 0.25 * wash(f), dtype=np.float64)
+
+    rumble = stereo_noise(rumble_rng, frames, sample_rate, rumble_shape, 0.4)
+    rumble *= np.exp(0.25 * smooth_random(rumble_rng, frames, sample_rate, 0.05, channels=2))
+
+    cars_rng = rng_for(seed, "vehicles")
+    vehicles = []
+    t = 0.0
+    while True:
+        t += float(cars_rng.exponential(3.6))
+        if t >= loop_s:
+            break
+        kind = str(cars_rng.choice(["car", "car", "car", "car", "truck", "motorbike"], p=None))
+        vehicles.append(random_vehicle(cars_rng, t, kind))
+    cars = traffic(cars_rng, vehicles, frames, sample_rate)
+
+    life_rng = rng_for(seed, "life")
+    horns = np.zeros(frames)
+    for _ in range(3):
+        add_wrapped(
+            horns,
+            horn(life_rng, sample_rate) * life_rng.uniform(0.4, 1.0),
+            int(life_rng.integers(frames)),
+        )
+    f = rfft_freqs(frames, sample_rate)
+    horns = pan(
+        fft_filter(horns, 1.0 / np.sqrt(1.0 + (f / 2500.0) ** 2)),
+        float(life_rng.uniform(-0.8, 0.8)),
+    )
+    crowd = Crowd(talkers=5, distance_m=(6.0, 20.0), talk_fraction=0.5, lowpass_hz=3000.0)
+    chatter = babble(life_rng, crowd, frames, sample_rate)
+    steps = _footsteps(life_rng, frames, sample_rate, walkers=3)
+    sparrows = np.zeros((frames, 2))
+    for _ in range(2):
+        bird = random_bird(life_rng, "chirper")
+        sparrows += pan(sing(life_rng, bird, frames, sample_rate) / bird.distance, bird.position)
+    life = db(-2.0) * chatter + db(-8.0) * steps + db(-16.0) * sparrows + db(-14.0) * horns
+    return {
+        "rumble": db(-2.0) * rumble,
+        "traffic": db(2.0) * reverberate(cars, street, wet_db=-8.0),
+        "life": reverberate(life, street, wet_db=-4.0),
+    }
+
+
+def render_city_ambience(seed: int, duration_s: float, sample_rate: int) -> FloatArray:
+    """Sum of :func:`city_stems`."""
+    return np.asarray(sum(city_stems(seed, duration_s, sample_rate).values()), dtype=np.float64)

@@ -1,0 +1,96 @@
+"""Café machinery: grinder, steam wand, pump, knock box, and cups on saucers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from roomtone.clips.synth.circular import FloatArray
+from roomtone.clips.synth.envelopes import fade_in_out, time_axis
+from roomtone.clips.synth.impacts import Modes, impact, jitter
+from roomtone.clips.synth.noise import band_shape, slope_shape, smooth_random, spectral_noise
+
+__all__ = ["CUP", "cup_clink", "grinder", "knock_box", "pump", "spoon_stir", "steam_wand"]
+
+CUP = Modes(
+    freqs=(1250.0, 2900.0, 4700.0, 6600.0),
+    decays=(0.12, 0.08, 0.05, 0.03),
+    amps=(1.0, 0.7, 0.45, 0.25),
+)
+_SAUCER = Modes(freqs=(850.0, 2100.0, 3700.0), decays=(0.05, 0.035, 0.02), amps=(0.6, 0.5, 0.3))
+_WOOD = Modes(
+    freqs=(95.0, 180.0, 420.0, 900.0), decays=(0.06, 0.04, 0.02, 0.01), amps=(1.0, 0.7, 0.4, 0.2)
+)
+
+
+def cup_clink(rng: np.random.Generator, sample_rate: int) -> FloatArray:
+    """A cup set down on its saucer: ceramic ring over a short dull contact."""
+    size = float(rng.uniform(0.85, 1.2))
+    cup = impact(rng, jitter(rng, CUP.scaled(pitch=size), 0.06), sample_rate, contact_s=0.00025)
+    saucer = impact(rng, jitter(rng, _SAUCER, 0.08), sample_rate, contact_s=0.0006, noise=0.4)
+    out = np.zeros(max(cup.shape[0], saucer.shape[0]) + sample_rate // 50)
+    out[: saucer.shape[0]] += saucer
+    lag = round(rng.uniform(0.0, 0.01) * sample_rate)
+    out[lag : lag + cup.shape[0]] += 0.6 * cup
+    return out
+
+
+def spoon_stir(rng: np.random.Generator, sample_rate: int) -> FloatArray:
+    """A spoon stirring: light, quick taps against the cup wall for a couple of seconds."""
+    length = float(rng.uniform(1.5, 3.0))
+    out = np.zeros(round((length + 0.3) * sample_rate))
+    t = 0.0
+    while t < length:
+        tap = impact(
+            rng, jitter(rng, CUP.scaled(pitch=1.4, decay=0.5), 0.1), sample_rate, contact_s=0.0002
+        )
+        i = round(t * sample_rate)
+        out[i : i + tap.shape[0]] += float(rng.uniform(0.1, 0.35)) * tap[: out.shape[0] - i]
+        t += float(rng.uniform(0.12, 0.28))
+    return out
+
+
+def grinder(rng: np.random.Generator, sample_rate: int) -> FloatArray:
+    """Burr grinder: motor whine with harmonics plus the crunch of beans, a few seconds."""
+    length = round(rng.uniform(3.0, 5.0) * sample_rate)
+    t = time_axis(length, sample_rate)
+    motor_hz = float(rng.uniform(150.0, 190.0))
+    sag = 1.0 - 0.04 * np.sin(np.pi * t / t[-1])
+    phase = 2.0 * np.pi * np.cumsum(motor_hz * sag) / sample_rate
+    motor = sum(np.sin(k * phase) / k**1.2 for k in range(1, 16))
+    crunch = spectral_noise(rng, length, sample_rate, band_shape(2500.0, 3.0))
+    grains = np.maximum(smooth_random(rng, length, sample_rate, 25.0), 0.0) ** 2
+    env = fade_in_out(length, sample_rate, 0.15, 0.4)
+    return np.asarray(env * (0.25 * motor + 0.8 * crunch * (0.4 + grains)), dtype=np.float64)
+
+
+def steam_wand(rng: np.random.Generator, sample_rate: int) -> FloatArray:
+    """Milk steaming: a broad hiss with a gurgling flutter that settles into a smooth roar."""
+    length = round(rng.uniform(6.0, 9.0) * sample_rate)
+    t = time_axis(length, sample_rate)
+    hiss = spectral_noise(rng, length, sample_rate, slope_shape(0.0, 1500.0, 12000.0))
+    roar = spectral_noise(rng, length, sample_rate, band_shape(600.0, 2.0))
+    stretch = np.clip(1.0 - t / (0.4 * t[-1]), 0.0, 1.0)  # aerating at first, then rolling
+    gurgle = 1.0 + stretch * 0.8 * smooth_random(rng, length, sample_rate, 18.0)
+    env = fade_in_out(length, sample_rate, 0.08, 0.3)
+    return np.asarray(env * (hiss * gurgle + 0.5 * roar * (1.0 - stretch)), dtype=np.float64)
+
+
+def pump(rng: np.random.Generator, sample_rate: int) -> FloatArray:
+    """Vibratory pump pulling a shot: a buzzy 50 Hz drone under a trickle, ~20 s."""
+    length = round(rng.uniform(18.0, 24.0) * sample_rate)
+    t = time_axis(length, sample_rate)
+    phase = 2.0 * np.pi * 50.0 * t
+    buzz = sum(np.sin(k * phase + rng.uniform(0, 6.28)) / k for k in range(1, 20))
+    trickle = spectral_noise(rng, length, sample_rate, band_shape(1800.0, 2.0))
+    env = fade_in_out(length, sample_rate, 0.3, 1.0)
+    return np.asarray(env * (0.3 * buzz + 0.2 * trickle), dtype=np.float64)
+
+
+def knock_box(rng: np.random.Generator, sample_rate: int) -> FloatArray:
+    """Emptying the portafilter: two or three hard knocks on a wooden bar."""
+    out = np.zeros(round(1.2 * sample_rate))
+    for k in range(int(rng.integers(2, 4))):
+        knock = impact(rng, jitter(rng, _WOOD, 0.1), sample_rate, contact_s=0.002, noise=0.5)
+        i = round(k * rng.uniform(0.25, 0.35) * sample_rate)
+        out[i : i + knock.shape[0]] += knock[: out.shape[0] - i]
+    return out
