@@ -44,13 +44,15 @@ def run(args: argparse.Namespace) -> int:
         ambient="office_ambience",
         thinking="keyboard_typing",
         tool="keyboard_typing2",
+        voice="synthetic",
         seed=7,
     )
     os.makedirs(args.out_dir, exist_ok=True)
     wav = os.path.join(args.out_dir, "demo.wav")
     png = os.path.join(args.out_dir, "demo.png")
     print("roomtone demo: an agent call with office ambience, typing while it thinks,")
-    print("a second typing sound while a tool runs, and the bed ducked while it speaks.")
+    print("a second typing sound while a tool runs, and the bed ducked while it speaks")
+    print("(the agent's voice is a synthetic stand-in talker).")
     print(f"timeline: {DEMO_TIMELINE}")
     audio, took = render_with_progress(scenario)
     write_wav(wav, audio, scenario.sample_rate)

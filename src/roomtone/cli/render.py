@@ -32,7 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--channels", type=int, default=1, choices=(1, 2))
     parser.add_argument("--seed", type=int, default=0, help="seed for random draws")
     parser.add_argument("--plot", help="also write a PNG: level, spectrogram, state bands")
-    parser.add_argument("--voice", help="speech file placed in the speaking segments")
+    parser.add_argument(
+        "--voice",
+        help="speech file placed in the speaking segments ('synthetic' for a generated talker)",
+    )
     parser.add_argument(
         "--duck-db", type=float, default=8.0, help="bed ducking under speech in dB (0 = off)"
     )

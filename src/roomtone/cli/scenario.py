@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -16,6 +18,7 @@ from roomtone import (
     PlayHandle,
     ScriptedSession,
 )
+from roomtone.outputs import write_wav
 from roomtone.sources.clip import FloatArray
 from roomtone.timeline import Step
 
@@ -67,6 +70,21 @@ def _sound(name: str | None, volume: float = 1.0) -> AudioConfig | None:
     return AudioConfig(resolve_sound(name), volume=volume) if name else None
 
 
+SYNTHETIC_VOICE = "synthetic"
+"""``--voice synthetic``: a generated stand-in talker instead of a speech file."""
+
+
+def _voice_file(scenario: Scenario, workdir: str) -> str | None:
+    if scenario.voice != SYNTHETIC_VOICE:
+        return scenario.voice
+    from roomtone.clips.preview_voice import preview_voice
+
+    longest = max((s.seconds for s in scenario.steps if s.state == "speaking"), default=1.0)
+    path = os.path.join(workdir, "voice.wav")
+    write_wav(path, preview_voice(longest + 0.5, scenario.sample_rate), scenario.sample_rate)
+    return path
+
+
 async def render_scenario(
     scenario: Scenario, on_progress: Callable[[float], None] | None = None
 ) -> FloatArray:
@@ -84,7 +102,8 @@ async def render_scenario(
     renderer = OfflineRenderer(scenario.sample_rate, scenario.num_channels)
     session = ScriptedSession()
     await player.start(room=renderer, agent_session=session)
-    voice = _sound(scenario.voice)
+    workdir = tempfile.mkdtemp(prefix="roomtone-")
+    voice = _sound(_voice_file(scenario, workdir))
     scenario.bands.clear()
     tool_call: str | None = None
     try:
@@ -112,4 +131,5 @@ async def render_scenario(
             scenario.bands.append(Band(step.state, start, renderer.time))
     finally:
         await player.aclose()
+        shutil.rmtree(workdir, ignore_errors=True)
     return renderer.audio()

@@ -35,10 +35,15 @@ def _coerce_source(source: object, what: str) -> Any:
     )
 
 
+def _is_livekit_config(item: object) -> bool:
+    """livekit.agents' AudioConfig (a NamedTuple, so also a tuple)."""
+    return type(item).__module__.startswith("livekit.") and hasattr(item, "probability")
+
+
 def _coerce_config(item: object, what: str) -> AudioConfig:
     if isinstance(item, AudioConfig):
         return item
-    if type(item).__module__.startswith("livekit.") and hasattr(item, "probability"):
+    if _is_livekit_config(item):
         lk: Any = item
         return AudioConfig(
             _coerce_source(lk.source, what),
@@ -54,7 +59,7 @@ def coerce_spec(spec: object, what: str) -> list[AudioConfig] | AudioConfig | No
     """Validate a sound argument early: a wrong type is a TypeError naming the argument."""
     if spec is None:
         return None
-    if isinstance(spec, (list, tuple)):
+    if isinstance(spec, (list, tuple)) and not _is_livekit_config(spec):
         if not spec:
             raise ValueError(f"{what} is an empty list; pass None for no sound")
         return [_coerce_config(item, what) for item in spec]
