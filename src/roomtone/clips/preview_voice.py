@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from roomtone.analysis.loudness import gain_to_target
-from roomtone.clips.synth.circular import FloatArray
 from roomtone.clips.synth.voices import Speaker, speak
+from roomtone.sources.clip import FloatArray
 
 __all__ = ["SPEECH_LUFS", "preview_voice"]
 
