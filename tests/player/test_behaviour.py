@@ -347,3 +347,18 @@ async def test_target_lufs_normalises_user_files(tmp_path) -> None:  # type: ign
         results.append(integrated_loudness(r.audio()[RATE // 2 :], RATE))
     assert results[0] == pytest.approx(-30.0, abs=0.5)
     assert results[1] == pytest.approx(-30.0, abs=0.5)
+
+
+async def test_thinking_and_tool_hand_over_without_a_gap(tone_file: Callable[..., str]) -> None:
+    """thinking -> tool -> thinking -> tool: one busy stretch, never a silent delay inside."""
+    script = [("thinking", 1.5), ("tool", 2.0), ("tool_end", 0.6), ("tool", 2.0), ("speaking", 1.0)]
+    audio = await run(tone_file, script, ducking=False)
+    busy = segment(audio, RATE, 0.7, 6.0)
+    windows = [
+        max(
+            band_db(busy[i : i + 2400], RATE, CUE, 100),
+            band_db(busy[i : i + 2400], RATE, TOOL, 100),
+        )
+        for i in range(0, len(busy) - 2400, 2400)
+    ]
+    assert min(windows) > -25

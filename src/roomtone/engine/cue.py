@@ -82,8 +82,12 @@ class CueController:
     def voice(self) -> Voice | None:
         return self._voice
 
-    def activate(self, now: int, factory: VoiceFactory) -> None:
-        """The state entered (thinking, or a tool started)."""
+    def activate(self, now: int, factory: VoiceFactory, *, skip_delay: bool = False) -> None:
+        """The state entered (thinking, or a tool started).
+
+        ``skip_delay`` starts at once: the agent was already busy with the other cue (thinking
+        handing over to a tool or back), so there is no short thought to stay silent for.
+        """
         voice = self._voice
         if self._phase in (_Phase.RELEASING, _Phase.HELD) and voice is not None and voice.active:
             voice.resume(self._frames(self.options.fade_in))
@@ -93,7 +97,7 @@ class CueController:
             return
         self._factory = factory
         self._phase = _Phase.WAITING
-        self._deadline = now + self._frames(self.options.delay)
+        self._deadline = now if skip_delay else now + self._frames(self.options.delay)
 
     def deactivate(self, now: int) -> None:
         """The state left."""

@@ -336,13 +336,15 @@ class BackgroundAudioPlayer:
 
         return make
 
-    def _set_cue(self, cue: CueController, spec: Any, options: CueOptions, on: bool) -> None:
+    def _set_cue(
+        self, cue: CueController, spec: Any, options: CueOptions, on: bool, handover: bool
+    ) -> None:
         mixer = self.mixer
         if spec is None:
             return
         if on:
             factory = self._cue_factory(spec, options)
-            mixer.submit(lambda: cue.activate(mixer.position, factory))
+            mixer.submit(lambda: cue.activate(mixer.position, factory, skip_delay=handover))
         else:
             mixer.submit(lambda: cue.deactivate(mixer.position))
 
@@ -373,12 +375,16 @@ class BackgroundAudioPlayer:
         mixer = self.mixer
         tool_on = self._tools_running and self._tool_sound is not None
         thinking_on = self._agent_state == "thinking" and not tool_on
+        # Thinking handing over to a tool (or back) is one busy stretch: no second delay.
+        handover = tool_on != self._tool_on and thinking_on != self._thinking_on
         if tool_on != self._tool_on:
             self._tool_on = tool_on
-            self._set_cue(mixer.tool, self._tool_sound, self._tool_options, tool_on)
+            self._set_cue(mixer.tool, self._tool_sound, self._tool_options, tool_on, handover)
         if thinking_on != self._thinking_on:
             self._thinking_on = thinking_on
-            self._set_cue(mixer.thinking, self._thinking_sound, self._thinking_options, thinking_on)
+            self._set_cue(
+                mixer.thinking, self._thinking_sound, self._thinking_options, thinking_on, handover
+            )
 
     # -- live control ---------------------------------------------------------------------------
     @property
