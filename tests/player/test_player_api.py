@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator, Callable
 import av
 import numpy as np
 import pytest
+from livekit import rtc
 
 import roomtone
-from livekit import rtc
 from roomtone import (
     AudioConfig,
     AudioFrame,
