@@ -398,7 +398,7 @@ def wav_like(draw: st.DrawFn) -> bytes:
     """Plausible RIFF files: real chunk structure, random fields, sizes that may lie."""
     tag, channels, rate, align, bits, ext = draw(_fmt_fields)
     if draw(st.booleans()):
-        align = channels * bits // 8  # consistent more often than chance would make it
+        align = (channels * bits // 8) & 0xFFFF  # consistent more often than chance would
     fmt = struct.pack("<HHIIHH", tag, channels, rate & 0xFFFFFFFF, 0, align, bits) + ext
     bodies = {b"fmt ": fmt, b"data": draw(st.binary(max_size=200))}
     ids = draw(st.lists(_chunk_ids, min_size=0, max_size=5))
