@@ -57,8 +57,20 @@ class ClipPlayback:
 
     @property
     def peak(self) -> float:
-        # A crossfaded seam can add the two overlapping parts by up to sqrt(2).
-        return self.clip.peak * (1.5 if self.loop else 1.0)
+        if not self.loop:
+            return self.clip.peak
+        if self._loop_cache is None and self.clip.complete:
+            self._prepare_loop()
+        if self._loop_cache is None:  # still decoding: a crossfaded seam adds up to sqrt(2)
+            return self.clip.peak * 1.5
+        return max(self.clip.peak, self.clip.seam_peak)
+
+    def _prepare_loop(self) -> tuple[FloatArray, int, FloatArray]:
+        """Build (once per voice, from the clip's shared cache) what looping reads."""
+        data = self.clip.frames()
+        overlap = min(self.overlap, len(data) // 2)
+        self._loop_cache = (data, overlap, self.clip.loop_body(overlap))
+        return self._loop_cache
 
     def ready(self, n: int) -> bool:
         clip = self.clip
@@ -88,11 +100,8 @@ class ClipPlayback:
         return self._pull_loop(n, scratch), False
 
     def _pull_loop(self, n: int, scratch: FloatArray) -> FloatArray:
-        if self._loop_cache is None:  # the clip is complete: its loop never changes again
-            data = self.clip.frames()
-            overlap = min(self.overlap, len(data) // 2)
-            self._loop_cache = (data, overlap, self.clip.loop_body(overlap))
-        data, overlap, body = self._loop_cache
+        # The clip is complete here: its loop never changes again.
+        data, overlap, body = self._loop_cache or self._prepare_loop()
         period = len(body)
         pos = self.position
         if pos < overlap:  # still in the intro: the clip's own first frames

@@ -62,6 +62,7 @@ class Voice:
         self._volume = LinearRamp(volume)
         self._fade = EqualPowerFade(0.0)
         self._fade.to(1.0, max(fade_in, self._declick))
+        self._steady_gain: float | None = None  # the gain while no ramp moves
 
     @property
     def active(self) -> bool:
@@ -78,6 +79,7 @@ class Voice:
 
     def set_volume(self, volume: float, frames: int) -> None:
         self._volume.set(volume, max(frames, self._declick))
+        self._steady_gain = None
 
     def stop(self, fade_frames: int) -> None:
         """Fade out and finish."""
@@ -88,46 +90,45 @@ class Voice:
             return
         self.state = VoiceState.STOPPING
         self._fade.to(0.0, max(fade_frames, self._declick))
+        self._steady_gain = None
 
     def pause(self, fade_frames: int) -> None:
         """Fade out and hold the position, to resume later from the same place."""
         if self.state in (VoiceState.PLAYING, VoiceState.PAUSING):
             self.state = VoiceState.PAUSING
             self._fade.to(0.0, max(fade_frames, self._declick))
+            self._steady_gain = None
 
     def resume(self, fade_frames: int) -> None:
         """Fade back in from wherever the level is now (also cancels a fade-out in progress)."""
         if self.state in (VoiceState.PAUSING, VoiceState.PAUSED, VoiceState.STOPPING):
             self.state = VoiceState.PLAYING
             self._fade.to(1.0, max(fade_frames, self._declick))
+            self._steady_gain = None
 
     def render_into(self, out: FloatArray, n: int, scratch: FloatArray) -> int:
         """Add this voice's next ``n`` frames to ``out``; returns frames of sound it had.
 
         After the call, ``state`` is FINISHED if the sound ended or its fade-out completed.
+        Runs for every voice of every session each block, so the steady case is kept short.
         """
-        if self.state is VoiceState.PAUSED:
+        state = self.state
+        if state is VoiceState.PAUSED:
             return 0
-        data, ended = self.playback.pull(n, scratch)
+        playback = self.playback
+        data, ended = playback.pull(n, scratch)
         k = len(data)
         if k == 0:  # starved or ended: ramps wait, so a late start still fades in
-            if ended or self.playback.error is not None:
-                self.error = self.playback.error
+            if ended:
+                self.error = playback.error
                 self.state = VoiceState.FINISHED
-            elif self.state is VoiceState.STOPPING:
+            elif state is VoiceState.STOPPING:
                 self.state = VoiceState.FINISHED
-            elif self.state is VoiceState.PAUSING:
+            elif state is VoiceState.PAUSING:
                 self.state = VoiceState.PAUSED
             return 0
-        volume, fade = self._volume, self._fade
-        if volume.moving or fade.moving:
-            gain: Gain = multiply_gains(volume.advance(k), fade.advance(k))
-        else:  # the common case: a steady level, one multiplication or none
-            position = fade.position
-            gain = volume.value * (1.0 if position >= 1.0 else math.sin(position * math.pi / 2))
-        clip_gain = self.playback.gain
-        if clip_gain != 1.0:
-            gain = multiply_gains(gain, clip_gain)
+        steady = self._steady_gain
+        gain: Gain = self._moving_gain(k) if steady is None else steady
         target = out[:k]
         if isinstance(gain, float):
             if gain == 1.0:
@@ -137,12 +138,22 @@ class Voice:
         else:
             target += data * gain[:, None]
         self.frames_played += k
-        if ended or self.playback.error is not None:
-            self.error = self.playback.error
+        if ended:
+            self.error = playback.error
             self.state = VoiceState.FINISHED
-        elif not self._fade.moving and self._fade.position == 0.0:
-            if self.state is VoiceState.STOPPING:
-                self.state = VoiceState.FINISHED
-            elif self.state is VoiceState.PAUSING:
-                self.state = VoiceState.PAUSED
+        elif state is not VoiceState.PLAYING and self._steady_gain == 0.0:
+            self.state = VoiceState.FINISHED if state is VoiceState.STOPPING else VoiceState.PAUSED
         return k
+
+    def _moving_gain(self, k: int) -> Gain:
+        """The gain while a ramp or fade moves; caches the level once both are still."""
+        volume, fade = self._volume, self._fade
+        gain = multiply_gains(volume.advance(k), fade.advance(k))
+        clip_gain = self.playback.gain
+        if clip_gain != 1.0:
+            gain = multiply_gains(gain, clip_gain)
+        if not volume.moving and not fade.moving:
+            position = fade.position
+            steady = volume.value * (1.0 if position >= 1.0 else math.sin(position * math.pi / 2))
+            self._steady_gain = steady * clip_gain
+        return gain

@@ -36,6 +36,7 @@ class Clip:
         self._loop_bodies: dict[int, FloatArray] = {}
         self.gain = 1.0  # loudness normalisation gain, applied by voices (measured once)
         self.peak = 0.0  # largest absolute sample so far: lets the mixer skip the limiter
+        self.seam_peak = 0.0  # the same for the crossfaded loop seams computed so far
 
     @classmethod
     def from_array(cls, fmt: AudioFormat, name: str, data: FloatArray) -> Clip:
@@ -124,7 +125,9 @@ class Clip:
         else:
             body = data[overlap:].copy()
             fade_in, fade_out = _crossfade_curves(data[n - overlap :], data[:overlap])
-            body[-overlap:] = data[n - overlap :] * fade_out + data[:overlap] * fade_in
+            seam = data[n - overlap :] * fade_out + data[:overlap] * fade_in
+            body[-overlap:] = seam
+            self.seam_peak = max(self.seam_peak, float(np.abs(seam).max()))
         if complete:  # a clip still decoding would get a seam in the wrong place: never keep it
             self._loop_bodies[overlap] = body
         return body
