@@ -29,8 +29,10 @@ def _play(audio: FloatArray, sample_rate: int) -> str:
     """Play on the default sound device if there is one; say what happened."""
     try:
         import sounddevice
-    except (ImportError, OSError):
+    except ImportError:
         return "not played (install 'roomtone[device]' to hear it on a sound card)"
+    except OSError as exc:  # the package is there, the PortAudio library is not
+        return f"not played: {exc} (on Debian/Ubuntu: apt-get install libportaudio2)"
     try:
         sounddevice.play(audio, sample_rate, blocking=True)
     except Exception as exc:  # no device, busy device, no audio server: all mean "cannot play"
