@@ -35,6 +35,16 @@ logger = logging.getLogger("roomtone")
 _CLOSE_TIMEOUT = 2.0
 
 
+def _looks_like_livekit_room(target: Any) -> bool:
+    """An ``rtc.Room`` (also the console's autospec mock, whose ``__class__`` is rtc.Room) or
+    anything that can publish a track; decided without importing livekit."""
+    module = getattr(getattr(target, "__class__", type(target)), "__module__", "") or ""
+    if module.startswith("livekit."):
+        return True
+    participant = getattr(target, "local_participant", None)
+    return callable(getattr(participant, "publish_track", None))
+
+
 class BackgroundAudioPlayer:
     """Ambient, thinking and tool sounds plus on-demand playback, mixed live into one output.
 
@@ -169,11 +179,11 @@ class BackgroundAudioPlayer:
             return target
         if target is None:
             raise TypeError("start() needs room= (a LiveKit rtc.Room or a roomtone output)")
-        if type(target).__module__.startswith("livekit."):
-            from roomtone.integrations.livekit.output import RoomOutput
+        if _looks_like_livekit_room(target):
+            from roomtone.integrations.livekit import output_for_room
 
             rate, channels, frame = self._lk_format
-            room_output: AudioOutput = RoomOutput(
+            room_output: AudioOutput = output_for_room(
                 target,
                 track_name=self.track_name,
                 publish_options=options,
