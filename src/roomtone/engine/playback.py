@@ -36,6 +36,11 @@ class Playback(Protocol):
         """An upper bound of the absolute sample values it will return (before gain)."""
         ...
 
+    @property
+    def peak_final(self) -> bool:
+        """True once ``peak`` can no longer change."""
+        ...
+
 
 class ClipPlayback:
     """Reads a clip once, or loops it: the first ``overlap`` frames once, then the loop body."""
@@ -64,6 +69,10 @@ class ClipPlayback:
         if self._loop_cache is None:  # still decoding: a crossfaded seam adds up to sqrt(2)
             return self.clip.peak * 1.5
         return max(self.clip.peak, self.clip.seam_peak)
+
+    @property
+    def peak_final(self) -> bool:
+        return self.clip.complete and (not self.loop or self._loop_cache is not None)
 
     def _prepare_loop(self) -> tuple[FloatArray, int, FloatArray]:
         """Build (once per voice, from the clip's shared cache) what looping reads."""
@@ -143,6 +152,10 @@ class StreamPlayback:
     @property
     def peak(self) -> float:
         return math.inf  # frames from iterators can hold anything
+
+    @property
+    def peak_final(self) -> bool:
+        return True
 
     def ready(self, n: int) -> bool:
         return self.buffer.ended or self.buffer.buffered >= n

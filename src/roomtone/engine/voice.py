@@ -63,6 +63,7 @@ class Voice:
         self._fade = EqualPowerFade(0.0)
         self._fade.to(1.0, max(fade_in, self._declick))
         self._steady_gain: float | None = None  # the gain while no ramp moves
+        self._bound: float | None = None  # cached peak_bound() while the gain is steady
 
     @property
     def active(self) -> bool:
@@ -73,13 +74,22 @@ class Voice:
         return self._volume.target
 
     def peak_bound(self) -> float:
-        """The largest absolute sample this voice can add to the next block."""
-        volume = self._volume
-        return self.playback.peak * self.playback.gain * max(volume.value, volume.target)
+        """The largest absolute sample this voice can add to the next block.
+
+        Cached while the gain is steady (the mixer asks every block); a clip still decoding
+        may raise its peak, so the cache only holds once the playback's peak is final.
+        """
+        bound = self._bound
+        if bound is None:
+            volume, playback = self._volume, self.playback
+            bound = playback.peak * playback.gain * max(volume.value, volume.target)
+            if self._steady_gain is not None and playback.peak_final:
+                self._bound = bound
+        return bound
 
     def set_volume(self, volume: float, frames: int) -> None:
         self._volume.set(volume, max(frames, self._declick))
-        self._steady_gain = None
+        self._steady_gain = self._bound = None
 
     def stop(self, fade_frames: int) -> None:
         """Fade out and finish."""
@@ -90,21 +100,21 @@ class Voice:
             return
         self.state = VoiceState.STOPPING
         self._fade.to(0.0, max(fade_frames, self._declick))
-        self._steady_gain = None
+        self._steady_gain = self._bound = None
 
     def pause(self, fade_frames: int) -> None:
         """Fade out and hold the position, to resume later from the same place."""
         if self.state in (VoiceState.PLAYING, VoiceState.PAUSING):
             self.state = VoiceState.PAUSING
             self._fade.to(0.0, max(fade_frames, self._declick))
-            self._steady_gain = None
+            self._steady_gain = self._bound = None
 
     def resume(self, fade_frames: int) -> None:
         """Fade back in from wherever the level is now (also cancels a fade-out in progress)."""
         if self.state in (VoiceState.PAUSING, VoiceState.PAUSED, VoiceState.STOPPING):
             self.state = VoiceState.PLAYING
             self._fade.to(1.0, max(fade_frames, self._declick))
-            self._steady_gain = None
+            self._steady_gain = self._bound = None
 
     def render_into(self, out: FloatArray, n: int, scratch: FloatArray) -> int:
         """Add this voice's next ``n`` frames to ``out``; returns frames of sound it had.
