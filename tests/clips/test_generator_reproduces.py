@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from signal_checks import band_envelope, band_levels_db, lowpassed
 
 from roomtone.analysis.loudness import integrated_loudness
 from roomtone.clips.catalog import clip_names, decode_clip, get_spec
 from roomtone.clips.generate import encode_opus, generate, render_clip
 from roomtone.clips.synth.noise import rng_for, smooth_random, spectral_noise
+from signal_checks import band_envelope, band_levels_db, lowpassed
 
 OCTAVES = (63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0)
 LOUDNESS_TOLERANCE_LU = 0.3

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+
+from roomtone.clips.catalog import clip_names
 from signal_checks import (
     envelope_autocorrelation,
     level_steps_db,
@@ -13,8 +15,6 @@ from signal_checks import (
     seam_jump_ratio,
     seam_max_ratio,
 )
-
-from roomtone.clips.catalog import clip_names
 
 NAMES = clip_names()
 AMBIENT = [n for n in NAMES if n not in ("hold_music", "keyboard_typing", "keyboard_typing2")]

@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from signal_checks import keystroke_onsets, press_release_pairs
 
 from roomtone.clips.catalog import get_spec
 from roomtone.clips.synth.noise import rng_for
 from roomtone.clips.synth.typing_rhythm import TypingStyle, typing_schedule
+from signal_checks import keystroke_onsets, press_release_pairs
 
 
 @pytest.mark.parametrize("name", ["keyboard_typing", "keyboard_typing2"])

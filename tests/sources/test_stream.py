@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
 from livekit import rtc
+
 from roomtone.errors import SourceError, StreamError
 from roomtone.format import AudioFormat
 from roomtone.sources.convert import MAX_SAMPLE
