@@ -28,14 +28,14 @@ from roomtone.player.session_link import SessionLink
 from roomtone.sources.cache import ClipCache
 from roomtone.sources.clip import FloatArray
 
-__all__ = ["BackgroundAudioPlayer"]
+__all__ = ["BackgroundAudioPlayer", "looks_like_livekit_room"]
 
 logger = logging.getLogger("roomtone")
 
 _CLOSE_TIMEOUT = 2.0
 
 
-def _looks_like_livekit_room(target: Any) -> bool:
+def looks_like_livekit_room(target: Any) -> bool:
     """An ``rtc.Room`` (also the console's autospec mock, whose ``__class__`` is rtc.Room) or
     anything that can publish a track; decided without importing livekit."""
     module = getattr(getattr(target, "__class__", type(target)), "__module__", "") or ""
@@ -179,7 +179,7 @@ class BackgroundAudioPlayer:
             return target
         if target is None:
             raise TypeError("start() needs room= (a LiveKit rtc.Room or a roomtone output)")
-        if _looks_like_livekit_room(target):
+        if looks_like_livekit_room(target):
             from roomtone.integrations.livekit import output_for_room
 
             rate, channels, frame = self._lk_format

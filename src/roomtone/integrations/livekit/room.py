@@ -5,27 +5,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from livekit import rtc
-
 from roomtone.integrations.livekit.console import ConsoleOutput, console_instance
 from roomtone.integrations.livekit.output import DEFAULT_FRAME_DURATION, RoomOutput
 from roomtone.outputs.base import AudioOutput
+from roomtone.player.player import looks_like_livekit_room
 
 __all__ = ["is_livekit_room", "output_for_room"]
 
 logger = logging.getLogger("roomtone")
 
 
-def is_livekit_room(target: object) -> bool:
-    """An ``rtc.Room``, the console's autospec mock of one, or anything that can publish.
-
-    ``isinstance`` sees through ``create_autospec(rtc.Room)`` (it sets ``__class__``); the duck
-    test accepts test stand-ins that only provide ``local_participant.publish_track``.
-    """
-    if isinstance(target, rtc.Room):
-        return True
-    participant = getattr(target, "local_participant", None)
-    return callable(getattr(participant, "publish_track", None))
+is_livekit_room = looks_like_livekit_room
+"""An ``rtc.Room``, the console's autospec mock of one, or anything that can publish (the
+player's own test, so both always agree)."""
 
 
 def output_for_room(
