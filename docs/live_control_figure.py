@@ -20,6 +20,11 @@ async def main() -> None:
     player = BackgroundAudioPlayer(ambient_sound=BuiltinAudioClip.OFFICE_AMBIENCE, seed=1)
     await player.start(room=renderer)
     bands: list[Band] = []
+
+    def quieter() -> None:
+        if player.ambient_handle is not None:
+            player.ambient_handle.set_volume(0.3, ramp=0.5)
+
     steps = [
         ("ambience", 2.0, lambda: None),
         (
