@@ -11,7 +11,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from roomtone.engine.voice import Voice, VoiceState
+from roomtone.engine.voice import Voice
 
 __all__ = ["CueController", "CueOptions"]
 
@@ -150,8 +150,6 @@ class CueController:
                 self._phase = _Phase.IDLE
         elif phase is _Phase.HELD and now >= self._deadline:
             if voice is not None:
-                voice.stop(0)
-                if voice.state is VoiceState.PAUSED:
-                    voice.state = VoiceState.FINISHED
+                voice.stop(0)  # already silent: a paused voice simply finishes
             self._voice = None
             self._phase = _Phase.IDLE

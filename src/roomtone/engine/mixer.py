@@ -45,8 +45,8 @@ class Mixer:
         self.ducker = Ducker(ducking, fmt.sample_rate)
         self.limiter = Limiter(fmt.sample_rate, ceiling_db=limiter_ceiling_db)
         self.master = LinearRamp(master_volume)
-        self.thinking = CueController(thinking or CueOptions(), fmt.sample_rate, self._add)
-        self.tool = CueController(tool or CueOptions(), fmt.sample_rate, self._add)
+        self.thinking = CueController(thinking or CueOptions(), fmt.sample_rate, self.add_voice)
+        self.tool = CueController(tool or CueOptions(), fmt.sample_rate, self.add_voice)
         self._commands: deque[Command] = deque()
         self._capacity = 0
         self._out: FloatArray = np.zeros((0, fmt.num_channels), np.float32)
@@ -59,9 +59,6 @@ class Mixer:
         self._commands.append(command)
 
     # -- render thread ------------------------------------------------------------------------
-    def _add(self, voice: Voice) -> None:
-        self.voices.append(voice)
-
     def add_voice(self, voice: Voice) -> None:
         """Add a voice now (render thread only; from elsewhere use ``submit``)."""
         self.voices.append(voice)
@@ -142,10 +139,3 @@ class Mixer:
         rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float32))))
         level = 20 * math.log10(rms) if rms > 1e-9 else -math.inf
         self.ducker.feed_level(level, n)
-
-    def stop_all(self, fade_frames: int) -> None:
-        """Fade every voice out (render thread)."""
-        self.thinking.stop()
-        self.tool.stop()
-        for voice in self.voices:
-            voice.stop(fade_frames)

@@ -102,6 +102,11 @@ class BackgroundAudioPlayer:
         self.publication: Any = None
         self._closed = False
         self._lock = asyncio.Lock()
+        # What the session said last, and which cue that turned on.
+        self._agent_state = "initializing"
+        self._tools_running = False
+        self._thinking_on = False
+        self._tool_on = False
 
     # -- lifecycle ------------------------------------------------------------------------------
     @property
@@ -375,11 +380,6 @@ class BackgroundAudioPlayer:
         """Whether any tool call is in progress (drives ``tool_sound``)."""
         self._tools_running = running
         self._update_cues()
-
-    _agent_state = "initializing"
-    _tools_running = False
-    _thinking_on = False
-    _tool_on = False
 
     def _update_cues(self) -> None:
         mixer = self.mixer
