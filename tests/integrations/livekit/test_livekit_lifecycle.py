@@ -97,14 +97,24 @@ async def test_a_reconnect_keeps_the_player_going(
     player = BackgroundAudioPlayer(ambient_sound=tone_file(300))
     await player.start(room=room)
     output = output_of(player)
-    room.emit("reconnecting")
+    room.emit("reconnecting")  # a short reconnect (a resume)
     room.emit("reconnected")
+    # A full reconnect: the SDK republishes the same track under a new sid, updating the
+    # publication in place, and says so with local_track_republished (not unpublished).
+    participant, publication = room.local_participant, player.publication
+    previous_sid = publication.sid
+    publication.sid = "TR_after_full_reconnect"
+    participant.track_publications[publication.sid] = participant.track_publications.pop(
+        previous_sid
+    )
+    room.emit("local_track_republished", publication, previous_sid)
     await asyncio.sleep(0.2)
     before = len(captured.of(output.source))
     await asyncio.sleep(0.3)
     assert len(captured.of(output.source)) > before
     assert player.started and output.running and output.error is None
     await player.aclose()
+    assert participant.unpublished == ["TR_after_full_reconnect"]
 
 
 # -- 2. a start() that fails half-way -----------------------------------------------------------
