@@ -9,6 +9,7 @@ speed the transport asks for.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Protocol
 
 from roomtone.format import AudioFormat, validate_frame_duration
@@ -31,6 +32,19 @@ class AudioOutput(ABC):
     def __init__(self, sample_rate: int, num_channels: int, frame_duration: float) -> None:
         self.format = AudioFormat(sample_rate, num_channels)
         self.frame_duration = validate_frame_duration(frame_duration)
+        self._on_stop: Callable[[Exception], None] | None = None
+
+    def on_stop(self, callback: Callable[[Exception], None] | None) -> None:
+        """Have ``callback(reason)`` called once if the output stops by itself for good (its
+        room disconnected, its transport failed), never after ``aclose()``. It may be called
+        on the render thread; ``None`` removes it."""
+        self._on_stop = callback
+
+    def _stopped(self, reason: Exception) -> None:
+        """Subclasses call this when they stop by themselves: tells the ``on_stop`` callback."""
+        callback, self._on_stop = self._on_stop, None
+        if callback is not None:
+            callback(reason)
 
     @property
     def frame_size(self) -> int:

@@ -22,6 +22,7 @@ from roomtone.engine.voice import DECLICK_SECONDS, Bus, Voice
 from roomtone.errors import PlayerStateError, SourceError
 from roomtone.outputs.base import AudioOutput
 from roomtone.player.handle import PlayHandle
+from roomtone.player.not_given import given
 from roomtone.player.opener import SoundOpener
 from roomtone.player.selection import choose, coerce_spec, is_stream
 from roomtone.player.session_link import SessionLink
@@ -101,6 +102,7 @@ class BackgroundAudioPlayer:
         self.ambient_handle: PlayHandle | None = None
         self.publication: Any = None
         self._closed = False
+        self._ended: Exception | None = None  # why the output stopped by itself, if it did
         self._lock = asyncio.Lock()
         # What the session said last, and which cue that turned on.
         self._agent_state = "initializing"
@@ -111,11 +113,18 @@ class BackgroundAudioPlayer:
     # -- lifecycle ------------------------------------------------------------------------------
     @property
     def started(self) -> bool:
-        return self._mixer is not None and not self._closed
+        """True from a successful ``start()`` until ``aclose()`` or the output's end."""
+        return self._mixer is not None and not self._closed and self._ended is None
 
     @property
     def output(self) -> AudioOutput | None:
         return self._output
+
+    @property
+    def error(self) -> Exception | None:
+        """Why the output stopped by itself (the room disconnected, the track was unpublished
+        by someone else, a capture failed); ``None`` while all is well."""
+        return self._ended
 
     @property
     def mixer(self) -> Mixer:
@@ -125,7 +134,19 @@ class BackgroundAudioPlayer:
                 if not self._closed
                 else "BackgroundAudioPlayer is closed; create a new instance to play again"
             )
+        if self._ended is not None:
+            raise PlayerStateError(
+                f"BackgroundAudioPlayer stopped: {self._ended}. Nothing plays any more; "
+                "aclose() it, and start a new player to play again"
+            )
         return self._mixer
+
+    def _mixing(self) -> bool:
+        """False once the output has stopped by itself: state and level calls are dropped."""
+        if self._ended is not None and not self._closed:
+            logger.debug("roomtone: ignored, the player stopped: %s", self._ended)
+            return False
+        return True
 
     async def start(
         self,
@@ -138,7 +159,10 @@ class BackgroundAudioPlayer:
         """Start mixing into ``room`` (a LiveKit room or any roomtone output) or ``output``.
 
         The ambient sound starts at once; ``start()`` raises if it cannot be opened. With an
-        ``agent_session`` the thinking (and tool) sounds follow the agent's state.
+        ``agent_session`` the thinking (and tool) sounds follow the agent's state. Everything
+        is checked before the output starts (a LiveKit track is published); if a later step
+        fails, what was done is undone and ``start()`` may be called again. LiveKit's
+        ``NOT_GIVEN`` counts as an argument left out.
         """
         async with self._lock:
             if self._closed:
@@ -148,33 +172,59 @@ class BackgroundAudioPlayer:
                 )
             if self._mixer is not None:
                 raise PlayerStateError("BackgroundAudioPlayer.start() was already called")
-            target = self._resolve_output(room, output, track_publish_options)
+            agent_session = given(agent_session)
+            if agent_session is not None:
+                SessionLink.check(agent_session)
+            target = self._resolve_output(given(room), given(output), given(track_publish_options))
             self._loop = asyncio.get_running_loop()
             self._loop_thread = threading.get_ident()
-            mixer = Mixer(
-                target.format,
-                ducking=self._ducking,
-                thinking=self._thinking_options,
-                tool=self._tool_options,
-                master_volume=self._master_volume,
-            )
-            self._opener = SoundOpener(target.format, self._cache)
-            await self._prepare_cues()
-            if self._ambient is not None:
-                config = choose(self._ambient, self._rng)
-                if config is not None:
-                    self._ambient_voice, self.ambient_handle = await self._open_ambient(config)
-                    mixer.add_voice(self._ambient_voice)
-            self._mixer = mixer
-            self._output = target
             try:
+                mixer = await self._prepare(target)
+                self._mixer, self._output = mixer, target
+                target.on_stop(self._output_stopped)
                 await target.start(self)
+                self.publication = getattr(target, "publication", None)
+                if agent_session is not None:
+                    self._link = SessionLink(agent_session, self)
             except BaseException:
-                self._mixer = None
+                await self._undo_start(target)
                 raise
-            self.publication = getattr(target, "publication", None)
-            if agent_session is not None:
-                self._link = SessionLink(agent_session, self)
+
+    async def _prepare(self, target: AudioOutput) -> Mixer:
+        """The mix for ``target``'s format, with its sounds opened; nothing renders yet."""
+        mixer = Mixer(
+            target.format,
+            ducking=self._ducking,
+            thinking=self._thinking_options,
+            tool=self._tool_options,
+            master_volume=self._master_volume,
+        )
+        self._opener = SoundOpener(target.format, self._cache)
+        await self._prepare_cues()
+        if self._ambient is not None:
+            config = choose(self._ambient, self._rng)
+            if config is not None:
+                self._ambient_voice, self.ambient_handle = await self._open_ambient(config)
+                mixer.add_voice(self._ambient_voice)
+        return mixer
+
+    async def _undo_start(self, target: AudioOutput) -> None:
+        """A failed ``start()``: stop and release what it began, so a retry starts clean."""
+        target.on_stop(None)
+        if self._output is target:
+            try:
+                await asyncio.wait_for(target.aclose(), _CLOSE_TIMEOUT)
+            except Exception:
+                logger.warning("roomtone: undoing a failed start: output did not close cleanly")
+        if self._opener is not None:
+            await self._opener.aclose()
+        for handle in list(self._handles):
+            handle._mark_done(reason="start() failed")
+        self._handles.clear()
+        self._pending.clear()
+        self._mixer = self._output = self._opener = self._link = None
+        self._ambient_voice = self.ambient_handle = self.publication = None
+        self._ended = None
 
     def _resolve_output(self, room: Any, output: AudioOutput | None, options: Any) -> AudioOutput:
         if room is not None and output is not None and room is not output:
@@ -235,16 +285,41 @@ class BackgroundAudioPlayer:
                 self._link.detach()
             output, self._output = self._output, None
             if output is not None:
+                output.on_stop(None)
                 try:
                     await asyncio.wait_for(output.aclose(), _CLOSE_TIMEOUT)
                 except asyncio.TimeoutError:
                     logger.warning("roomtone: output did not close within %.1f s", _CLOSE_TIMEOUT)
             if self._opener is not None:
                 await self._opener.aclose()
-            for handle in list(self._handles):
-                handle._mark_done()
-            self._handles.clear()
-            self._pending.clear()
+            self._settle_all("the player closed")
+
+    def _settle_all(self, reason: str) -> None:
+        """Every handle settles now, heard or not, saying why (loop)."""
+        for _, handle, error in self._pending:
+            self._handles.discard(handle)
+            handle._mark_done(error, reason)
+        self._pending.clear()
+        for handle in list(self._handles):
+            handle._mark_done(reason=reason)
+        self._handles.clear()
+
+    def _output_stopped(self, reason: Exception) -> None:
+        """The output stopped by itself for good (may be called on the render thread)."""
+        if threading.get_ident() == self._loop_thread:
+            self._end(reason)
+        elif self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._end, reason)
+
+    def _end(self, reason: Exception) -> None:
+        """Nothing will be heard any more: stop following the session, settle every handle,
+        and make ``play()`` say why. ``aclose()`` still releases the rest."""
+        if self._closed or self._ended is not None:
+            return
+        self._ended = reason
+        if self._link is not None:
+            self._link.detach()
+        self._settle_all(str(reason))
 
     # -- rendering (called by the output) -------------------------------------------------------
     def render(self, n: int) -> FloatArray:
@@ -309,14 +384,18 @@ class BackgroundAudioPlayer:
         return voice, handle
 
     def _submit(self, command: Any) -> None:
-        if self._mixer is not None and not self._closed:
+        if self._mixer is not None and not self._closed and self._ended is None:
             self._mixer.submit(command)
 
-    def play(self, audio: SoundSpec, *, loop: bool = False) -> PlayHandle:
-        """Play a sound once (or looping); returns a handle to await, stop or re-level it."""
+    def play(self, audio: SoundSpec | None, *, loop: bool = False) -> PlayHandle:
+        """Play a sound once (or looping); returns a handle to await, stop or re-level it.
+
+        ``None`` (as for LiveKit's player) plays nothing: the handle is already done.
+        """
         mixer = self.mixer
         spec = coerce_spec(audio, "audio")
-        assert spec is not None
+        if spec is None:
+            return PlayHandle.finished()
         config = choose(spec, self._rng)
         if config is None:
             return PlayHandle.finished()
@@ -365,6 +444,8 @@ class BackgroundAudioPlayer:
 
     def set_agent_state(self, state: str) -> None:
         """Tell the player the agent's state ("thinking", "speaking", ...) yourself."""
+        if not self._mixing():
+            return
         mixer = self.mixer
         self._agent_state = state
         self._update_cues()
@@ -372,12 +453,16 @@ class BackgroundAudioPlayer:
         mixer.submit(lambda: setattr(mixer.ducker, "agent_speaking", speaking))
 
     def set_user_state(self, state: str) -> None:
+        if not self._mixing():
+            return
         mixer = self.mixer
         speaking = state == "speaking"
         mixer.submit(lambda: setattr(mixer.ducker, "user_speaking", speaking))
 
     def set_tools_running(self, running: bool) -> None:
         """Whether any tool call is in progress (drives ``tool_sound``)."""
+        if not self._mixing():
+            return
         self._tools_running = running
         self._update_cues()
 
@@ -409,6 +494,8 @@ class BackgroundAudioPlayer:
 
     def set_master_volume(self, volume: float, ramp: float = 0.1) -> None:
         """Scale the whole mix, ramped over ``ramp`` seconds."""
+        if not self._mixing():
+            return
         mixer = self.mixer
         level = AudioConfig("", volume=volume).volume
         self._master_volume = level
@@ -417,12 +504,16 @@ class BackgroundAudioPlayer:
 
     def pause_ambient(self, fade: float = 0.5) -> None:
         """Fade the ambient bed out and hold its place."""
+        if not self._mixing():
+            return
         voice, mixer = self._ambient_voice, self.mixer
         if voice is not None:
             mixer.submit(lambda: voice.pause(mixer.format.frames(fade)))
 
     def resume_ambient(self, fade: float = 0.5) -> None:
         """Fade the ambient bed back in where it paused."""
+        if not self._mixing():
+            return
         voice, mixer = self._ambient_voice, self.mixer
         if voice is not None:
             mixer.submit(lambda: voice.resume(mixer.format.frames(fade)))
@@ -456,6 +547,8 @@ class BackgroundAudioPlayer:
 
     def set_ambient_loop(self, loop: bool) -> None:
         """Keep looping the ambient bed, or let it play to its end and stop."""
+        if not self._mixing():
+            return
         voice, mixer = self._ambient_voice, self.mixer
         if voice is not None and isinstance(voice.playback, ClipPlayback):
             playback = voice.playback

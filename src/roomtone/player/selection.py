@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from roomtone.config import AudioConfig, BuiltinAudioClip
+from roomtone.player.not_given import is_not_given
 
 __all__ = ["choose", "coerce_spec", "is_stream"]
 
@@ -56,8 +57,11 @@ def _coerce_config(item: object, what: str) -> AudioConfig:
 
 
 def coerce_spec(spec: object, what: str) -> list[AudioConfig] | AudioConfig | None:
-    """Validate a sound argument early: a wrong type is a TypeError naming the argument."""
-    if spec is None:
+    """Validate a sound argument early: a wrong type is a TypeError naming the argument.
+
+    ``None`` and LiveKit's ``NOT_GIVEN`` mean no sound.
+    """
+    if spec is None or is_not_given(spec):
         return None
     if isinstance(spec, (list, tuple)) and not _is_livekit_config(spec):
         if not spec:

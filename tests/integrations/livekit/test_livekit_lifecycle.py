@@ -47,9 +47,6 @@ def count_submits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 # -- 1. a final disconnect ----------------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True, reason="the player does not yet end on a final disconnect (issue 17, part 1)"
-)
 async def test_a_final_disconnect_ends_the_player_and_settles_its_handles(
     room: Any,
     tone_file: Callable[..., str],
@@ -118,9 +115,6 @@ async def test_a_reconnect_keeps_the_player_going(
 
 
 # -- 2. a start() that fails half-way -----------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True, reason="start() checks agent_session only after publishing (issue 17, part 2)"
-)
 async def test_a_bad_session_fails_start_before_anything_is_published(
     room: Any, tone_file: Callable[..., str]
 ) -> None:
@@ -144,10 +138,6 @@ class _SessionThatBreaks(agents.AgentSession):  # type: ignore[misc]
         return super().on(event, callback)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="start() does not yet undo a publish when a later step fails (issue 17, part 2)",
-)
 async def test_a_start_that_fails_after_publishing_is_undone(
     room: Any, captured: Captured, tone_file: Callable[..., str]
 ) -> None:
@@ -199,9 +189,6 @@ async def _start_like_livekit_code(
     )
 
 
-@pytest.mark.xfail(
-    strict=True, reason="start(agent_session=NOT_GIVEN) is not yet accepted (issue 17, part 3)"
-)
 async def test_livekit_not_given_in_start_means_not_given(
     room: Any, tone_file: Callable[..., str]
 ) -> None:
@@ -221,9 +208,6 @@ async def test_livekit_not_given_in_start_means_not_given(
     await player.aclose()
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the constructor does not yet accept NOT_GIVEN sounds (issue 17, part 3)"
-)
 async def test_livekit_not_given_in_the_constructor_means_not_given(room: Any) -> None:
     player = BackgroundAudioPlayer(
         ambient_sound=NOT_GIVEN, thinking_sound=NotGiven(), tool_sound=NOT_GIVEN
@@ -245,9 +229,6 @@ async def _hold_tone(seconds: float) -> AsyncIterator[Any]:
         yield rtc.AudioFrame(pcm.tobytes(), rate, 1, n)
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the player does not yet report its track unpublished (issue 17, part 4)"
-)
 async def test_livekits_player_closing_takes_our_track_and_we_stop_and_report(
     room: Any, captured: Captured, tone_file: Callable[..., str]
 ) -> None:

@@ -229,6 +229,7 @@ class RoomOutput(AudioOutput):
         if self.error is None and not self._closed:
             self.error = reason
             logger.log(level, "roomtone: background audio stopped: %s", reason)
+            self._stopped(reason)
 
     # -- the pump's side --------------------------------------------------------------------
     def due_at(self) -> float:
@@ -290,6 +291,7 @@ class RoomOutput(AudioOutput):
             logger.debug("roomtone: %s", exc)
         else:
             logger.warning("roomtone: background audio track %r stopped: %s", self.track_name, exc)
+            self._stopped(OutputError(f"track {self.track_name!r} stopped: {exc}"))
 
     # -- closing ----------------------------------------------------------------------------
     async def aclose(self) -> None:
