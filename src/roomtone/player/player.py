@@ -170,6 +170,11 @@ class BackgroundAudioPlayer:
                     "this BackgroundAudioPlayer was closed and cannot restart; "
                     "create a new BackgroundAudioPlayer instance"
                 )
+            if self._ended is not None:
+                raise PlayerStateError(
+                    f"this BackgroundAudioPlayer stopped ({self._ended}) and cannot restart; "
+                    "aclose() it and create a new BackgroundAudioPlayer instance"
+                )
             if self._mixer is not None:
                 raise PlayerStateError("BackgroundAudioPlayer.start() was already called")
             agent_session = given(agent_session)

@@ -73,6 +73,8 @@ async def test_a_final_disconnect_ends_the_player_and_settles_its_handles(
     assert "ROOM_DELETED" in str(player.error)
     with pytest.raises(PlayerStateError, match="the room disconnected"):
         player.play(tone_file(700))
+    with pytest.raises(PlayerStateError, match="cannot restart"):
+        await player.start(room=stand_in_room())  # a player belongs to one connection
 
     submits = count_submits(monkeypatch)
     with caplog.at_level(logging.WARNING):
