@@ -48,6 +48,8 @@ def test_all_is_the_public_surface() -> None:
         "player",
         "sources",
         "timeline",
+        "registry",
+        "samples",
         "integrations",
         "analysis",
         "clips",

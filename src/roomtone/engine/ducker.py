@@ -7,7 +7,6 @@ words rather than the whole turn. The user's speech can duck the bed too.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,5 +102,6 @@ class Ducker:
         return np.power(10.0, path / 20).astype(np.float32)
 
     @property
-    def gain(self) -> float:
-        return math.pow(10, self.gain_db / 20)
+    def at_rest(self) -> bool:
+        """No dip in place or in motion: the bed gain is unity."""
+        return self.settings is None or self.gain_db == 0.0
