@@ -50,6 +50,7 @@ def test_all_is_the_public_surface() -> None:
         "timeline",
         "registry",
         "samples",
+        "loops",
         "integrations",
         "analysis",
         "clips",

@@ -20,6 +20,7 @@ __all__ = [
     "BuiltinAudioClip",
     "SoundSpec",
     "check_range",
+    "check_seconds",
     "check_volume",
 ]
 
@@ -60,17 +61,24 @@ AudioSource = Union[str, "os.PathLike[str]", BuiltinAudioClip, AsyncIterator[Any
 """A file path, a built-in clip, or an async iterator of audio frames."""
 
 
-def check_range(field: str, value: float, low: float, high: float) -> float:
-    """``value`` as a float if it is a finite number (not a bool) within [low, high]."""
+def check_range(field: str, value: object, low: float, high: float, unit: str = "") -> float:
+    """``value`` as a float if it is a finite number (not a bool) within [low, high].
+
+    The one range check of roomtone: ``field`` names the setting as the user wrote it.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{field} must be a number, got {type(value).__name__}")
     if not math.isfinite(value) or not low <= value <= high:
-        raise ValueError(f"{field} must be between {low:g} and {high:g}, got {value!r}")
+        raise ValueError(f"{field} must be between {low:g} and {high:g}{unit}, got {value!r}")
     return float(value)
 
 
-def check_volume(field: str, value: float) -> float:
+def check_volume(field: str, value: object) -> float:
     return check_range(field, value, 0.0, MAX_VOLUME)
+
+
+def check_seconds(field: str, value: object, high: float = MAX_FADE_SECONDS) -> float:
+    return check_range(field, value, 0.0, high, " seconds")
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from roomtone.config import check_seconds
 from roomtone.engine.voice import Voice
 
 __all__ = ["CueController", "CueOptions"]
@@ -35,9 +36,7 @@ class CueOptions:
 
     def __post_init__(self) -> None:
         for name in ("delay", "min_play", "fade_in", "fade_out", "resume_within"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and 0.0 <= value <= 60.0):
-                raise ValueError(f"CueOptions.{name} must be between 0 and 60 s, got {value!r}")
+            check_seconds(f"CueOptions.{name}", getattr(self, name))
 
     @classmethod
     def immediate(cls) -> CueOptions:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from roomtone.config import check_range
 from roomtone.engine.ramp import Gain
 
 __all__ = ["Ducker", "Ducking"]
@@ -42,9 +43,7 @@ class Ducking:
             ("hold", 0.0, 5.0),
             ("threshold_db", -100.0, 0.0),
         ):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and low <= value <= high):
-                raise ValueError(f"Ducking.{name} must be between {low} and {high}, got {value!r}")
+            check_range(f"Ducking.{name}", getattr(self, name), low, high)
 
 
 class Ducker:

@@ -29,7 +29,7 @@ class Limiter:
         release: float = 0.15,
     ) -> None:
         self.ceiling = float(10 ** (ceiling_db / 20))
-        self._safe = np.float32(self.ceiling * (1 - 1e-6))  # float32 rounding stays under
+        self._safe = self.ceiling * (1 - 1e-6)  # so float32 rounding stays under the ceiling
         self.gain = 1.0
         self._attack_frames = max(1, int(attack * sample_rate))
         self._release_per_frame = math.exp(-1.0 / (release * sample_rate))
@@ -42,7 +42,7 @@ class Limiter:
         peak = max(float(block.max()), -float(block.min()))
         if self.gain >= 1.0 and peak <= self.ceiling:
             return
-        wanted = min(1.0, self.ceiling / peak) if peak > 0 else 1.0
+        wanted = min(1.0, self._safe / peak) if peak > 0 else 1.0
         start = self.gain
         if wanted < start:  # attack: reach the needed gain within a couple of milliseconds
             end = wanted

@@ -12,8 +12,9 @@ import asyncio
 import logging
 import math
 import time
-import weakref
 from collections.abc import Callable
+
+from roomtone.loops import PerLoop
 
 __all__ = ["ClockClient", "RealtimeClock", "clock_for_running_loop"]
 
@@ -102,16 +103,5 @@ def _report(client: ClockClient, exc: Exception) -> None:
         logger.exception("roomtone: a paced output failed and could not be told")
 
 
-_clocks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RealtimeClock] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def clock_for_running_loop() -> RealtimeClock:
-    """The clock of the running event loop (created on first use)."""
-    loop = asyncio.get_running_loop()
-    clock = _clocks.get(loop)
-    if clock is None:
-        clock = RealtimeClock()
-        _clocks[loop] = clock
-    return clock
+clock_for_running_loop = PerLoop(lambda loop: RealtimeClock())
+"""The clock of the running event loop (created on first use)."""

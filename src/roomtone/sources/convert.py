@@ -59,12 +59,12 @@ class FormatConverter:
                 in_rate, out.sample_rate, out.num_channels, dtype="float32", quality="HQ"
             )
 
-    def convert(self, samples: FloatArray, *, last: bool = False) -> FloatArray:
-        """Convert one chunk shaped (frames, channels); pass ``last=True`` to flush the tail."""
+    def convert(self, samples: FloatArray) -> FloatArray:
+        """Convert one chunk shaped (frames, channels); ``flush()`` gives the tail at the end."""
         mixed = np.ascontiguousarray(remix(samples, self.out.num_channels), dtype=np.float32)
         if self._resampler is None:
             return mixed
-        out = self._resampler.resample_chunk(mixed, last=last)
+        out = self._resampler.resample_chunk(mixed)
         return np.asarray(out, dtype=np.float32).reshape(-1, self.out.num_channels)
 
     def flush(self) -> FloatArray:

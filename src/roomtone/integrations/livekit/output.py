@@ -221,7 +221,9 @@ class RoomOutput(AudioOutput):
             await source.capture_frame(frame)
         finally:
             idle.set()
-        plays_at = max(start, sent_at)  # heard once what was queued before has played
+        # Heard once what was queued before has played; into an empty queue (the first block,
+        # after a stall) from the moment it was captured, not from before it was rendered.
+        plays_at = max(start, sent_at)
         if renderer.reference:
             renderer.reference.publish(pcm, self.format.sample_rate, self._captured, plays_at)
         self._queue_end = plays_at + n / self.format.sample_rate

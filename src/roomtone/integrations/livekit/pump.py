@@ -16,9 +16,10 @@ import asyncio
 import logging
 import math
 import time
-import weakref
 from collections import deque
 from typing import Protocol
+
+from roomtone.loops import PerLoop
 
 __all__ = ["LANES", "Feed", "Pump", "pump_for_running_loop"]
 
@@ -172,12 +173,5 @@ def _resolve(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-_pumps: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Pump] = weakref.WeakKeyDictionary()
-
-
-def pump_for_running_loop() -> Pump:
-    loop = asyncio.get_running_loop()
-    pump = _pumps.get(loop)
-    if pump is None:
-        pump = _pumps[loop] = Pump(loop)
-    return pump
+pump_for_running_loop = PerLoop(Pump)
+"""The capture pump of the running event loop (created on first use)."""

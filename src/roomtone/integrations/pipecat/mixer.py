@@ -24,7 +24,7 @@ from pipecat.frames.frames import (
     OutputAudioRawFrame,
 )
 
-from roomtone.config import SoundSpec
+from roomtone.config import SoundSpec, check_range, check_seconds
 from roomtone.errors import PlayerStateError
 from roomtone.format import SUPPORTED_CHANNELS
 from roomtone.integrations.pipecat.output import PullOutput
@@ -80,10 +80,8 @@ class RoomtoneMixer(BaseAudioMixer):
             ("enable_fade", enable_fade),
             ("volume_ramp", volume_ramp),
         ):
-            if not 0.0 <= value <= 60.0:
-                raise ValueError(f"{name} must be between 0 and 60 seconds, got {value!r}")
-        if not -20.0 <= ceiling_db <= 0.0:
-            raise ValueError(f"ceiling_db must be between -20 and 0 dBFS, got {ceiling_db!r}")
+            check_seconds(name, value)
+        check_range("ceiling_db", ceiling_db, -20.0, 0.0, " dBFS")
         self.player = player
         self.num_channels = num_channels
         self.sample_rate: int | None = None
