@@ -16,8 +16,11 @@ values (1e38, inf) cannot overflow the resampler or the mix into inf/NaN."""
 
 
 def sanitize(samples: FloatArray) -> FloatArray:
-    """Make float32 samples safe in place: NaN -> 0, +-inf -> +-1, clamp to +-MAX_SAMPLE."""
-    np.nan_to_num(samples, copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
+    """Make float32 samples safe in place: NaN and +-inf -> 0, clamp to +-MAX_SAMPLE.
+
+    Infinity is garbage, not a loud sample: as full scale it would make the limiter pull the
+    whole mix, the bed included, down for its release time."""
+    np.nan_to_num(samples, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
     np.clip(samples, -MAX_SAMPLE, MAX_SAMPLE, out=samples)
     return samples
 

@@ -48,8 +48,9 @@ def _as_float(data: np.ndarray[Any, Any], origin: str) -> FloatArray:
         out = (data.astype(np.float32) - np.float32(half)) / np.float32(half)
         return out
     if kind == "f":
-        # Clamp in the frame's own precision so huge doubles cannot overflow float32.
-        wide = np.nan_to_num(data, nan=0.0, posinf=1.0, neginf=-1.0)
+        # Clamp in the frame's own precision so huge doubles cannot overflow float32; NaN and
+        # infinity are garbage and silenced (as full scale they would duck the whole mix).
+        wide = np.nan_to_num(data, nan=0.0, posinf=0.0, neginf=0.0)
         out = np.clip(wide, -MAX_SAMPLE, MAX_SAMPLE).astype(np.float32)
         return out
     raise StreamError(

@@ -108,7 +108,7 @@ def _to_float(raw: bytes, info: WavInfo) -> FloatArray:
     out: FloatArray
     if info.is_float:
         dtype = "<f4" if info.bits == 32 else "<f8"
-        wide = np.nan_to_num(np.frombuffer(raw, dtype=dtype), nan=0.0, posinf=1.0, neginf=-1.0)
+        wide = np.nan_to_num(np.frombuffer(raw, dtype=dtype), nan=0.0, posinf=0.0, neginf=0.0)
         # Clamp before narrowing, so a huge double cannot overflow float32 (or warn doing it).
         out = np.clip(wide, -MAX_SAMPLE, MAX_SAMPLE).astype(np.float32)
     elif info.bits == 8:
