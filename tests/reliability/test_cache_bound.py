@@ -1,4 +1,4 @@
-"""The clip cache holds its byte bound under load, loop bodies included, and decodes each file once."""
+"""The clip cache keeps its byte bound under load, loop bodies included; each file decodes once."""
 
 from __future__ import annotations
 
