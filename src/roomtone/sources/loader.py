@@ -137,6 +137,11 @@ def _decode_into(
     an exception escaping here would be swallowed by the pool and leave the clip unfinished,
     so waiters would block and voices play silence forever."""
     try:
+        if os.path.getsize(path) == 0:  # say so, rather than "not a readable audio file"
+            raise DecodeError(
+                f"cannot decode '{path}': the file is empty (0 bytes); was it fully written?",
+                source=path,
+            )
         chunks = _converted(path, clip.format)
         if target_lufs is not None:
             chunks = _normalised(chunks, clip.format, target_lufs)
