@@ -156,6 +156,16 @@ def _decode_into(
         clip.finish(
             DecodeError(f"cannot decode '{path}': {type(exc).__name__}: {exc}", source=path)
         )
+    except BaseException as exc:  # the decoder thread itself is dying: fail the clip, then go
+        clip.finish(
+            DecodeError(
+                f"cannot decode '{path}': the decoder thread died ({type(exc).__name__}: {exc})",
+                source=path,
+            )
+        )
+        if settled is not None:
+            settled()
+        raise
     else:
         clip.finish()
     if settled is not None:
