@@ -53,6 +53,14 @@ class PlayerMachine(RuleBasedStateMachine):
     def run(self, coro: Any) -> Any:
         return self.loop.run_until_complete(coro)
 
+    def call(self, fn: Any) -> Any:
+        """Run a plain call on the event loop, as an agent's code would."""
+
+        async def inside() -> Any:
+            return fn()
+
+        return self.run(inside())
+
     def teardown(self) -> None:
         self.run(self.player.aclose())
         assert all(h.done() for h in self.handles)
@@ -74,7 +82,9 @@ class PlayerMachine(RuleBasedStateMachine):
                 return
             raise AssertionError(f"volume {volume} was accepted")
         try:
-            handle = self.player.play(AudioConfig(source, volume=volume), loop=loop)
+            handle = self.call(
+                lambda: self.player.play(AudioConfig(source, volume=volume), loop=loop)
+            )
         except PlayerStateError:
             assert not self.started or self.closed
             return
@@ -84,14 +94,15 @@ class PlayerMachine(RuleBasedStateMachine):
     @precondition(lambda self: bool(self.handles))
     @rule(data=st.data())
     def stop(self, data: st.DataObject) -> None:
-        data.draw(st.sampled_from(self.handles)).stop()
+        handle = data.draw(st.sampled_from(self.handles))
+        self.call(handle.stop)
 
     @precondition(lambda self: bool(self.handles))
     @rule(data=st.data(), volume=volumes, ramp=st.floats(0, 0.5))
     def set_volume(self, data: st.DataObject, volume: float, ramp: float) -> None:
         handle = data.draw(st.sampled_from(self.handles))
         try:
-            handle.set_volume(volume, ramp)
+            self.call(lambda: handle.set_volume(volume, ramp))
         except ValueError:
             assert not 0 <= volume <= 4
 
@@ -138,7 +149,7 @@ class PlayerMachine(RuleBasedStateMachine):
     def _live(self, call: Any) -> None:
         """Calls that need a started, open player raise PlayerStateError otherwise, nothing else."""
         try:
-            call()
+            self.call(call)
         except PlayerStateError:
             assert not self.started or self.closed
         else:
