@@ -15,7 +15,7 @@ from roomtone.cli.plot import require_plotting
 from roomtone.cli.scenario import Scenario, render_scenario
 from roomtone.format import AudioFormat
 from roomtone.outputs import write_wav
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import FloatArray
 from roomtone.timeline import parse_timeline
 
 __all__ = ["add_arguments", "check_writable", "render_with_progress", "run"]
