@@ -77,7 +77,6 @@ def loop_errors() -> list[dict[str, Any]]:
     return errors
 
 
-@pytest.mark.xfail(reason="until the clock isolates clients (arch branch)", strict=True)
 @pytest.mark.parametrize(
     "make_output",
     [

@@ -14,6 +14,7 @@ import pytest
 from roomtone import AudioConfig, BackgroundAudioPlayer, NullOutput, ScriptedSession
 
 LIFECYCLES = 1000
+POOLS = ("asyncio_", "roomtone-decode_")
 pytestmark = pytest.mark.realtime
 
 
@@ -32,10 +33,12 @@ def snapshot() -> tuple[float, int, int, int]:
     gc.collect()
     process = psutil.Process()
     tasks = len([t for t in asyncio.all_tasks() if t.get_name() != "roomtone-clock"])
-    return process.memory_info().rss / 2**20, threading.active_count(), tasks, process.num_fds()
+    # Pool workers (asyncio's default executor, the decoders) start lazily up to a fixed
+    # size: they are counted by the bound test below, not as leaks.
+    threads = [t for t in threading.enumerate() if not t.name.startswith(POOLS)]
+    return process.memory_info().rss / 2**20, len(threads), tasks, process.num_fds()
 
 
-@pytest.mark.xfail(reason="until closing cannot crash the clock (issue 15, arch)", strict=False)
 async def test_a_thousand_lifecycles_leak_nothing(tone_file: Callable[..., str]) -> None:
     bed, cue, effect = tone_file(300, 2.0, 16000), tone_file(2000, 1.0), tone_file(5000, 0.5)
     for _ in range(100):  # warm up: decoder threads, caches, the clock
@@ -49,4 +52,5 @@ async def test_a_thousand_lifecycles_leak_nothing(tone_file: Callable[..., str])
     assert fds1 <= fds0, (fds0, fds1)
     # Allocator noise moves RSS by a few MB; a leak of even 20 kB per lifecycle would be 20 MB.
     assert rss1 - rss0 < 16, f"RSS grew {rss1 - rss0:.1f} MB over {LIFECYCLES} lifecycles"
-    assert os.getpid()  # the process is still here and well
+    workers = [t for t in threading.enumerate() if t.name.startswith(POOLS)]
+    assert len(workers) <= (os.cpu_count() or 1) + 4 + 4  # asyncio's pool + 4 decoders
