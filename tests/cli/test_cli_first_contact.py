@@ -111,3 +111,13 @@ def test_the_demo_works_without_the_plot_extra(
     assert (tmp_path / "demo.wav").stat().st_size > 100_000
     assert not (tmp_path / "demo.png").exists()
     assert "roomtone[plot]" in capsys.readouterr().out
+
+
+def test_a_thinking_sound_that_does_not_decode_fails_the_render(
+    tmp_path: Path, tone_file: Callable[..., str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = tmp_path / "fake.mp3"
+    fake.write_text("this is not audio")
+    argv = ["--thinking", str(fake), "--out", str(tmp_path / "x.wav")]
+    assert render(tmp_path, tone_file(300), *argv) == 1
+    assert "fake.mp3" in error_line(capsys)
