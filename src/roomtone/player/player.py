@@ -37,6 +37,7 @@ __all__ = ["BackgroundAudioPlayer"]
 logger = logging.getLogger("roomtone")
 
 _CLOSE_TIMEOUT = 2.0
+_LIVEKIT_STREAM_TIMEOUT_MS = 200  # livekit-agents' default: accepted, as forwarding code passes it
 
 
 class BackgroundAudioPlayer:
@@ -73,8 +74,15 @@ class BackgroundAudioPlayer:
         num_channels: int = 1,
         frame_duration: float = 0.05,
     ) -> None:
-        if stream_timeout_ms < 0:
-            raise ValueError(f"stream_timeout_ms must be >= 0, got {stream_timeout_ms}")
+        if stream_timeout_ms != _LIVEKIT_STREAM_TIMEOUT_MS:
+            # LiveKit's mixer waits up to this long for each slow stream on every round, which
+            # stalls the whole mix. roomtone's mix never waits: a slow iterator only starves its
+            # own sound. There is nothing to set, and silently ignoring a value would mislead.
+            raise ValueError(
+                f"stream_timeout_ms={stream_timeout_ms!r} has no meaning in roomtone: the mix "
+                "never waits for a slow stream (only that stream's sound has a gap), so there "
+                "is no timeout to tune; remove the argument"
+            )
         self._sounds = Sounds(
             ambient=coerce_spec(ambient_sound, "ambient_sound"),
             thinking=coerce_spec(thinking_sound, "thinking_sound"),
