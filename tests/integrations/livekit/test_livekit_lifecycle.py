@@ -294,3 +294,15 @@ async def test_a_room_that_is_not_connected_is_refused_before_publishing(
     await player.start(room=room)  # once connected, the same player starts
     assert player.started and len(room.local_participant.published) == 1
     await player.aclose()
+
+
+async def test_aclose_settles_what_still_plays_and_says_so(
+    room: Any, tone_file: Callable[..., str]
+) -> None:
+    player = BackgroundAudioPlayer(ambient_sound=tone_file(300))
+    await player.start(room=room)
+    handle = player.play(tone_file(500, seconds=5.0))
+    await player.aclose()
+    assert handle.done() and handle.reason == "the player closed"
+    assert player.ambient_handle is not None and player.ambient_handle.reason == "the player closed"
+    assert player.error is None  # closing is not an error
