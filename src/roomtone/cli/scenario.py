@@ -19,6 +19,7 @@ from roomtone import (
     ScriptedSession,
 )
 from roomtone.outputs import write_wav
+from roomtone.player.selection import sound_by_name
 from roomtone.samples import FloatArray
 from roomtone.timeline import Step
 
@@ -28,13 +29,9 @@ __all__ = ["Band", "Scenario", "render_scenario", "resolve_sound"]
 def resolve_sound(name: str) -> str | BuiltinAudioClip:
     """A built-in name (any case) or an existing file path."""
     try:
-        return BuiltinAudioClip.from_name(name)
-    except ValueError as exc:
-        if os.path.exists(name):
-            return name
-        raise ValueError(
-            f"{name!r} is neither a built-in sound nor an existing file; {exc}"
-        ) from None
+        return sound_by_name(name)
+    except FileNotFoundError as exc:
+        raise ValueError(f"{name!r} is neither a built-in sound nor an existing file") from exc
 
 
 @dataclass(frozen=True)
