@@ -15,7 +15,7 @@ import random
 import threading
 from typing import Any
 
-from roomtone.config import AudioConfig, SoundSpec, check_volume
+from roomtone.config import AudioConfig, SoundSpec, check_seconds, check_volume
 from roomtone.engine.cue import CueOptions
 from roomtone.engine.ducker import Ducking
 from roomtone.engine.voice import DECLICK_SECONDS
@@ -26,7 +26,7 @@ from roomtone.player.cues import check_agent_state, check_user_state
 from roomtone.player.events import AgentState, UserState
 from roomtone.player.handle import PlayHandle
 from roomtone.player.not_given import given
-from roomtone.player.selection import choose, coerce_spec
+from roomtone.player.selection import choose, coerce_spec, cue_spec
 from roomtone.player.session import Session, Sounds, close_output, resolve_target
 from roomtone.player.session_link import SessionLink
 from roomtone.registry import OutputRequest
@@ -85,8 +85,8 @@ class BackgroundAudioPlayer:
             )
         self._sounds = Sounds(
             ambient=coerce_spec(ambient_sound, "ambient_sound"),
-            thinking=coerce_spec(thinking_sound, "thinking_sound"),
-            tool=coerce_spec(tool_sound, "tool_sound"),
+            thinking=cue_spec(thinking_sound, "thinking_sound"),
+            tool=cue_spec(tool_sound, "tool_sound"),
             ducking=Ducking() if ducking is True else (ducking or None),
             thinking_options=thinking or CueOptions(),
             tool_options=tool or CueOptions(),
@@ -108,6 +108,7 @@ class BackgroundAudioPlayer:
         self.ambient_handle: PlayHandle | None = None
         self.publication: Any = None
         self._closed = False
+        self._starting: asyncio.Task[None] | None = None  # start()'s steps, while they run
         self._lock = asyncio.Lock()
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -192,26 +193,45 @@ class BackgroundAudioPlayer:
             options = given(track_publish_options)
             request = OutputRequest(self.track_name, options, rate, channels, frame)
             target = resolve_target(given(room), given(output), request)
-            running = await Session.open(
-                target,
-                self._sounds,
-                self._rng,
-                master_volume=self._master_volume,
-                reference=self._reference,
+            target.claim(self)  # before anything: a used output is refused, not disturbed
+            steps = asyncio.get_running_loop().create_task(
+                self._start_steps(target, agent_session), name="roomtone-start"
             )
-            self._loop, self._loop_thread = asyncio.get_running_loop(), threading.get_ident()
-            self._output = target
-            target.on_stop(self._output_stopped)
+            self._starting = steps
             try:
-                await target.start(running.renderer)
-                self._running = running
-                self.ambient_handle = running.bed.handle
-                self.publication = target.publication
-                if agent_session is not None:
-                    self._link = SessionLink(agent_session, self)
-            except BaseException:
-                await self._undo_start(target, running)
+                await steps
+            except asyncio.CancelledError:
+                if self._closed and steps.cancelled():  # aclose() ran while we started
+                    raise PlayerStateError("aclose() was called while start() ran") from None
                 raise
+            finally:
+                self._starting = None
+                if self._running is None:
+                    target.release(self)
+
+    async def _start_steps(self, target: AudioOutput, agent_session: Any) -> None:
+        """Open the sounds, start the output, follow the session; undo all of it on failure."""
+        running = await Session.open(
+            target,
+            self._sounds,
+            self._rng,
+            master_volume=self._master_volume,
+            reference=self._reference,
+        )
+        self._loop, self._loop_thread = asyncio.get_running_loop(), threading.get_ident()
+        self._output = target
+        target.on_stop(self._output_stopped)
+        try:
+            await target.start(running.renderer)
+            self._running = running
+            self.ambient_handle = running.bed.handle
+            self.publication = target.publication
+            if agent_session is not None:
+                self._link = SessionLink(agent_session, self)
+        except BaseException:
+            self._running = None
+            await self._undo_start(target, running)
+            raise
 
     async def _undo_start(self, target: AudioOutput, running: Session) -> None:
         """A failed ``start()``: stop and release what it began, so a retry starts clean."""
@@ -246,10 +266,15 @@ class BackgroundAudioPlayer:
 
     async def aclose(self) -> None:
         """Stop and release the output; idempotent, never hangs, settles every handle; an
-        output's I/O error is reported on ``error``, not raised."""
+        output's I/O error is reported on ``error``, not raised. A ``start()`` still running
+        (publishing, decoding) is cancelled and undone rather than waited for."""
+        starting = self._starting
+        if starting is not None and not starting.done():
+            self._closed = True
+            starting.cancel()
         async with self._lock:
-            if self._closed:
-                return
+            if self._closed and (starting is None or self._output is None):
+                return  # closed before, or a cancelled start() already undid everything
             self._closed = True
             if self._running is not None:
                 self._running.renderer.close()  # silence from the next block: no window
@@ -308,6 +333,7 @@ class BackgroundAudioPlayer:
     def set_master_volume(self, volume: float, ramp: float = 0.1) -> None:
         """Scale the whole mix, ramped over ``ramp`` seconds."""
         level = check_volume("volume", volume)
+        ramp = check_seconds("ramp", ramp)
         if (running := self._mixing()) is None:
             return
         mixer = running.mixer
@@ -317,11 +343,13 @@ class BackgroundAudioPlayer:
 
     def pause_ambient(self, fade: float = 0.5) -> None:
         """Fade the ambient bed out and hold its place."""
+        fade = check_seconds("fade", fade)
         if (running := self._mixing()) is not None:
             running.bed.pause(fade)
 
     def resume_ambient(self, fade: float = 0.5) -> None:
         """Fade the ambient bed back in where it paused."""
+        fade = check_seconds("fade", fade)
         if (running := self._mixing()) is not None:
             running.bed.resume(fade)
 
@@ -330,6 +358,7 @@ class BackgroundAudioPlayer:
 
         The new sound is opened first: a missing file raises and the current bed plays on.
         """
+        crossfade = check_seconds("crossfade", crossfade)
         bed = self._live().bed
         self.ambient_handle = bed.replace(sound, crossfade)
         return self.ambient_handle
