@@ -20,8 +20,6 @@ from roomtone import (
 )
 from signals import band_db, rms_db, segment
 
-PENDING = pytest.mark.xfail(strict=True, reason="issue 12: lands on the player split of issue 10")
-
 BED, THINK = 300.0, 2000.0
 ON, OFF = -20.0, -80.0
 
@@ -98,7 +96,6 @@ async def test_a_missing_file_error_lists_the_builtin_names(
         assert clip.value in text
 
 
-@PENDING
 async def test_gaps_bed_fades_out_under_speech_instead_of_ducking(
     tone_file: Callable[..., str],
 ) -> None:
@@ -114,13 +111,11 @@ async def test_gaps_bed_fades_out_under_speech_instead_of_ducking(
     assert call.level(BED, 3.0 + 0.8, 5.0) == pytest.approx(call.level(BED, 0.2, 1.0), abs=0.3)
 
 
-@PENDING
 def test_ambient_mode_is_validated() -> None:
     with pytest.raises(ValueError, match="ambient_mode must be one of"):
         BackgroundAudioPlayer(ambient_mode="mute")  # type: ignore[arg-type]
 
 
-@PENDING
 async def test_inferred_wait_obeys_the_delay(tone_file: Callable[..., str]) -> None:
     """A realtime model goes listening -> speaking: the wait runs from the user's end of
     turn to the agent's first audio, with the thinking cue's delay and fades."""

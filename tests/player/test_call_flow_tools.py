@@ -9,15 +9,12 @@ from call_script import Call
 
 from roomtone import AudioConfig, CueOptions
 
-PENDING = pytest.mark.xfail(strict=True, reason="issue 12: lands on the player split of issue 10")
-
 BED, THINK, TOOL, SEARCH, HOLD = 300.0, 2000.0, 3000.0, 5000.0, 440.0
 ON, OFF = -20.0, -80.0  # a 0.25 tone measures -12 dB; silence is below -100 dB
 
 QUICK_TOOL = CueOptions(delay=0.2, fade_in=0.1, fade_out=0.2, min_play=1.0, resume_within=1.5)
 
 
-@PENDING
 async def test_tool_sound_is_silent_under_speech_and_back_within_its_fade_in_after(
     tone_file: Callable[..., str],
 ) -> None:
@@ -43,7 +40,6 @@ async def test_tool_sound_is_silent_under_speech_and_back_within_its_fade_in_aft
     assert call.level(TOOL, 3.8 + 0.2 + 0.02, 4.8) < OFF  # the answer: silent again
 
 
-@PENDING
 async def test_per_tool_sounds_are_told_apart_by_their_spectra(
     tone_file: Callable[..., str],
 ) -> None:
@@ -69,7 +65,6 @@ async def test_per_tool_sounds_are_told_apart_by_their_spectra(
     assert call.level(SEARCH, at["get_weather"] + 0.1, at["get_weather"] + 0.9) < OFF
 
 
-@PENDING
 async def test_a_callable_picks_the_sound_and_none_means_silence(
     tone_file: Callable[..., str],
 ) -> None:
@@ -91,7 +86,6 @@ async def test_a_callable_picks_the_sound_and_none_means_silence(
     assert call.level(SEARCH, 1.1, 1.95) > ON
 
 
-@PENDING
 @pytest.mark.parametrize(
     ("name", "control"),
     [("transfer_call", None), ("end_call", None), ("book_room", {"book_room"})],
@@ -119,7 +113,6 @@ async def test_call_control_tools_play_no_sound_at_all(
     assert call.level(THINK, 0.1, 2.0) < OFF
 
 
-@PENDING
 async def test_an_ordinary_tool_beside_a_call_control_tool_still_plays(
     tone_file: Callable[..., str],
 ) -> None:
@@ -136,7 +129,6 @@ async def test_an_ordinary_tool_beside_a_call_control_tool_still_plays(
     assert call.level(TOOL, 1.2, 2.0) > ON
 
 
-@PENDING
 async def test_give_up_fades_the_cue_after_max_play(tone_file: Callable[..., str]) -> None:
     call = await Call.start(
         tool_sound=tone_file(TOOL, 3.0),
@@ -151,7 +143,6 @@ async def test_give_up_fades_the_cue_after_max_play(tone_file: Callable[..., str
     assert call.level(TOOL, 2.0 + 0.3 + 0.02, 5.0) < OFF  # gave up, though the tool runs on
 
 
-@PENDING
 async def test_give_up_hands_over_to_hold_music(tone_file: Callable[..., str]) -> None:
     call = await Call.start(
         tool_sound=tone_file(TOOL, 3.0),
@@ -172,7 +163,6 @@ async def test_give_up_hands_over_to_hold_music(tone_file: Callable[..., str]) -
     assert call.level(HOLD, 5.0 + 0.3 + 0.02, 6.0) < OFF  # and ends with the wait
 
 
-@PENDING
 def test_max_play_is_validated() -> None:
     with pytest.raises(ValueError, match="max_play"):
         CueOptions(max_play=0.0)

@@ -24,6 +24,8 @@ class CueOptions:
     state lasts; it plays at least ``min_play`` once started; leaving and re-entering within
     ``resume_within`` continues the same sound from where it paused instead of restarting.
     ``CueOptions.immediate()`` reproduces LiveKit's behaviour (no delay, no loop, no memory).
+    ``max_play`` (off by default) gives up after that many seconds of sound: the cue fades out,
+    or hands over to the player's ``give_up_sound`` (hold music, say) until the state leaves.
     """
 
     delay: float = 0.5
@@ -32,12 +34,18 @@ class CueOptions:
     fade_in: float = 0.15
     fade_out: float = 0.35
     resume_within: float = 1.5
+    max_play: float | None = None
 
     def __post_init__(self) -> None:
         for name in ("delay", "min_play", "fade_in", "fade_out", "resume_within"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and 0.0 <= value <= 60.0):
                 raise ValueError(f"CueOptions.{name} must be between 0 and 60 s, got {value!r}")
+        limit = self.max_play
+        if limit is not None and not (isinstance(limit, (int, float)) and 0.0 < limit <= 3600.0):
+            raise ValueError(
+                f"CueOptions.max_play must be above 0 and at most 3600 s (or None), got {limit!r}"
+            )
 
     @classmethod
     def immediate(cls) -> CueOptions:
@@ -67,6 +75,8 @@ class CueController:
         self._phase = _Phase.IDLE
         self._voice: Voice | None = None
         self._factory: VoiceFactory | None = None
+        self._give_up: VoiceFactory | None = None
+        self._gave_up = False
         self._deadline = 0
         self._started_at = 0
         self.starts = 0  # how many fresh sounds began (for tests and stats)
@@ -82,11 +92,19 @@ class CueController:
     def voice(self) -> Voice | None:
         return self._voice
 
-    def activate(self, now: int, factory: VoiceFactory, *, skip_delay: bool = False) -> None:
+    def activate(
+        self,
+        now: int,
+        factory: VoiceFactory,
+        *,
+        skip_delay: bool = False,
+        give_up: VoiceFactory | None = None,
+    ) -> None:
         """The state entered (thinking, or a tool started).
 
         ``skip_delay`` starts at once: the agent was already busy with the other cue (thinking
         handing over to a tool or back), so there is no short thought to stay silent for.
+        ``give_up`` makes the sound that takes over after ``max_play``.
         """
         voice = self._voice
         if self._phase in (_Phase.RELEASING, _Phase.HELD) and voice is not None and voice.active:
@@ -96,17 +114,19 @@ class CueController:
         if self._phase in (_Phase.WAITING, _Phase.PLAYING):
             return
         self._factory = factory
+        self._give_up = give_up
         self._phase = _Phase.WAITING
         self._deadline = now if skip_delay else now + self._frames(self.options.delay)
 
-    def deactivate(self, now: int) -> None:
-        """The state left."""
+    def deactivate(self, now: int, *, at_once: bool = False) -> None:
+        """The state left; ``at_once`` skips the minimum play time (the agent speaks)."""
         if self._phase is _Phase.WAITING:
             self._phase = _Phase.IDLE
             self._factory = None
         elif self._phase is _Phase.PLAYING:
             self._phase = _Phase.RELEASING
-            self._deadline = max(now, self._started_at + self._frames(self.options.min_play))
+            least = now if at_once else self._started_at + self._frames(self.options.min_play)
+            self._deadline = max(now, least)
 
     def stop(self) -> None:
         """End everything now (player closing or cue replaced), with a short fade."""
@@ -114,6 +134,7 @@ class CueController:
             self._voice.stop(self._frames(self.options.fade_out))
         self._voice = None
         self._factory = None
+        self._give_up = None
         self._phase = _Phase.IDLE
 
     def update(self, now: int) -> None:
@@ -133,10 +154,13 @@ class CueController:
             new = factory(self._frames(self.options.fade_in)) if factory else None
             self._phase = _Phase.PLAYING
             self._started_at = now
+            self._gave_up = False
             if new is not None:
                 self._voice = new
                 self.starts += 1
                 self._add_voice(new)
+        elif phase is _Phase.PLAYING and self._due_to_give_up(now):
+            self._hand_over(voice)
         elif phase is _Phase.RELEASING and now >= self._deadline:
             if voice is None:
                 self._phase = _Phase.IDLE
@@ -153,3 +177,21 @@ class CueController:
                 voice.stop(0)  # already silent: a paused voice simply finishes
             self._voice = None
             self._phase = _Phase.IDLE
+
+    def _due_to_give_up(self, now: int) -> bool:
+        limit = self.options.max_play
+        return (
+            limit is not None
+            and not self._gave_up
+            and now - self._started_at >= self._frames(limit)
+        )
+
+    def _hand_over(self, voice: Voice | None) -> None:
+        """Played for ``max_play``: fade out, and start the give-up sound if there is one."""
+        self._gave_up = True
+        if voice is not None:
+            voice.stop(self._frames(self.options.fade_out))
+        factory, self._give_up = self._give_up, None
+        self._voice = factory(self._frames(self.options.fade_in)) if factory else None
+        if self._voice is not None:
+            self._add_voice(self._voice)

@@ -8,23 +8,29 @@ player, which also settles ``PlayHandle`` objects once their last frame has been
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import threading
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
 
 from roomtone.config import AudioConfig, SoundSpec
-from roomtone.engine.cue import CueController, CueOptions
+from roomtone.engine.cue import CueOptions
 from roomtone.engine.ducker import Ducking
 from roomtone.engine.mixer import Mixer
 from roomtone.engine.playback import ClipPlayback
 from roomtone.engine.voice import DECLICK_SECONDS, Bus, Voice
 from roomtone.errors import PlayerStateError, SourceError
 from roomtone.outputs.base import AudioOutput
+from roomtone.player.call_cues import CallCues
+from roomtone.player.call_state import CallState
 from roomtone.player.handle import PlayHandle
+from roomtone.player.hold import HoldMusic
 from roomtone.player.opener import SoundOpener
 from roomtone.player.selection import choose, coerce_spec, is_stream
 from roomtone.player.session_link import SessionLink
+from roomtone.player.tool_sounds import DEFAULT_CALL_CONTROL_TOOLS, ToolSounds, ToolSoundSpec
 from roomtone.sources.cache import ClipCache
 from roomtone.sources.clip import FloatArray
 
@@ -33,6 +39,9 @@ __all__ = ["BackgroundAudioPlayer", "looks_like_livekit_room"]
 logger = logging.getLogger("roomtone")
 
 _CLOSE_TIMEOUT = 2.0
+OPENING_CUT_FADE = 0.3
+"""Seconds over which the opening cue fades when speech cuts it (unless it sets a fade_out)."""
+AMBIENT_MODES = ("duck", "gaps")
 
 
 def looks_like_livekit_room(target: Any) -> bool:
@@ -54,6 +63,16 @@ class BackgroundAudioPlayer:
     (:class:`CueOptions`), ``master_volume``, ``ambient_random_start`` and ``seed`` (for
     reproducible draws). ``sample_rate``, ``num_channels`` and ``frame_duration`` apply when
     ``start()`` is given a LiveKit room; other outputs carry their own format.
+
+    The call's shape (``docs/call-flow.md``): ``tool_sound`` may map tool names to sounds
+    (``"*"`` for the rest) or be a function of the name, and plays only while the agent is
+    silent; ``call_control_tools`` (transfers, hang-ups) play nothing; a cue with
+    ``CueOptions(max_play=...)`` gives up, handing over to ``give_up_sound`` if set;
+    ``opening_sound`` plays once at start until anyone speaks; ``ambient_mode="gaps"`` fades
+    the bed out under the agent's speech instead of ducking it; ``infer_wait`` plays the
+    thinking sound from the user's end of turn to the agent's first audio, for models with no
+    thinking state (``None``: when the session runs a realtime model). See also ``hold()``,
+    ``unhold()``, ``play_closing()`` and ``play_transfer()``.
     """
 
     def __init__(
@@ -61,7 +80,7 @@ class BackgroundAudioPlayer:
         *,
         ambient_sound: SoundSpec | None = None,
         thinking_sound: SoundSpec | None = None,
-        tool_sound: SoundSpec | None = None,
+        tool_sound: ToolSoundSpec | None = None,
         stream_timeout_ms: int = 200,
         ducking: Ducking | bool | None = True,
         thinking: CueOptions | None = None,
@@ -74,10 +93,24 @@ class BackgroundAudioPlayer:
         sample_rate: int = 48000,
         num_channels: int = 1,
         frame_duration: float = 0.05,
+        call_control_tools: Iterable[str] = DEFAULT_CALL_CONTROL_TOOLS,
+        give_up_sound: SoundSpec | None = None,
+        opening_sound: SoundSpec | None = None,
+        ambient_mode: Literal["duck", "gaps"] = "duck",
+        infer_wait: bool | None = None,
     ) -> None:
         self._ambient = coerce_spec(ambient_sound, "ambient_sound")
         self._thinking_sound = coerce_spec(thinking_sound, "thinking_sound")
-        self._tool_sound = coerce_spec(tool_sound, "tool_sound")
+        self._tool_sounds = ToolSounds(tool_sound, call_control_tools)
+        self._give_up_sound = coerce_spec(give_up_sound, "give_up_sound")
+        self._opening = coerce_spec(opening_sound, "opening_sound")
+        if ambient_mode not in AMBIENT_MODES:
+            raise ValueError(
+                f"ambient_mode must be one of {', '.join(AMBIENT_MODES)}, got {ambient_mode!r}"
+            )
+        self._ambient_mode = ambient_mode
+        self._infer_wait = infer_wait
+        self._state = CallState(self._tool_sounds, infer_wait=bool(infer_wait))
         if stream_timeout_ms < 0:
             raise ValueError(f"stream_timeout_ms must be >= 0, got {stream_timeout_ms}")
         self._ducking = Ducking() if ducking is True else (ducking or None)
@@ -102,11 +135,13 @@ class BackgroundAudioPlayer:
         self.publication: Any = None
         self._closed = False
         self._lock = asyncio.Lock()
-        # What the session said last, and which cue that turned on.
-        self._agent_state = "initializing"
-        self._tools_running = False
-        self._thinking_on = False
-        self._tool_on = False
+        self._cues: CallCues | None = None
+        self._hold: HoldMusic | None = None
+        self._opening_handle: PlayHandle | None = None
+        self._bed_pauses: set[str] = set()  # why the bed is paused: user, hold, speech
+        self._input_muted = False
+        self._agent_silent = asyncio.Event()
+        self._agent_silent.set()
 
     # -- lifecycle ------------------------------------------------------------------------------
     @property
@@ -159,6 +194,16 @@ class BackgroundAudioPlayer:
                 master_volume=self._master_volume,
             )
             self._opener = SoundOpener(target.format, self._cache)
+            self._cues = CallCues(
+                mixer,
+                self._cue_factory,
+                self._state,
+                thinking_sound=self._thinking_sound,
+                thinking=self._thinking_options,
+                tool=self._tool_options,
+                give_up_sound=self._give_up_sound,
+            )
+            self._hold = HoldMusic(self._opener, mixer)
             await self._prepare_cues()
             if self._ambient is not None:
                 config = choose(self._ambient, self._rng)
@@ -167,6 +212,7 @@ class BackgroundAudioPlayer:
                     mixer.add_voice(self._ambient_voice)
             self._mixer = mixer
             self._output = target
+            self._start_opening()
             try:
                 await target.start(self)
             except BaseException:
@@ -175,6 +221,8 @@ class BackgroundAudioPlayer:
             self.publication = getattr(target, "publication", None)
             if agent_session is not None:
                 self._link = SessionLink(agent_session, self)
+                if self._infer_wait is None:
+                    self._state.infer_wait = self._link.realtime
 
     def _resolve_output(self, room: Any, output: AudioOutput | None, options: Any) -> AudioOutput:
         if room is not None and output is not None and room is not output:
@@ -205,7 +253,7 @@ class BackgroundAudioPlayer:
     async def _prepare_cues(self) -> None:
         """Check cue files now (a missing file fails start) and warm the decode cache."""
         assert self._opener is not None
-        for spec in (self._thinking_sound, self._tool_sound):
+        for spec in (self._thinking_sound, self._give_up_sound, *self._tool_sounds.fixed()):
             configs = spec if isinstance(spec, list) else [spec] if spec else []
             for config in configs:
                 if not is_stream(config.source):
@@ -351,50 +399,148 @@ class BackgroundAudioPlayer:
 
         return make
 
-    def _set_cue(
-        self, cue: CueController, spec: Any, options: CueOptions, on: bool, handover: bool
-    ) -> None:
-        mixer = self.mixer
-        if spec is None:
-            return
-        if on:
-            factory = self._cue_factory(spec, options)
-            mixer.submit(lambda: cue.activate(mixer.position, factory, skip_delay=handover))
-        else:
-            mixer.submit(lambda: cue.deactivate(mixer.position))
-
     def set_agent_state(self, state: str) -> None:
         """Tell the player the agent's state ("thinking", "speaking", ...) yourself."""
         mixer = self.mixer
-        self._agent_state = state
-        self._update_cues()
+        self._state.set_agent_state(state)
         speaking = state == "speaking"
+        if speaking:
+            self._agent_silent.clear()
+        else:
+            self._agent_silent.set()
+        self._after_change()
         mixer.submit(lambda: setattr(mixer.ducker, "agent_speaking", speaking))
 
     def set_user_state(self, state: str) -> None:
         mixer = self.mixer
+        self._state.set_user_state(state)
+        self._after_change()
         speaking = state == "speaking"
         mixer.submit(lambda: setattr(mixer.ducker, "user_speaking", speaking))
 
     def set_tools_running(self, running: bool) -> None:
-        """Whether any tool call is in progress (drives ``tool_sound``)."""
-        self._tools_running = running
-        self._update_cues()
+        """Whether any tool call is in progress (drives ``tool_sound``), for unnamed tools."""
+        self.mixer  # noqa: B018 - raises if not started
+        self._state.set_tools_running(running)
+        self._after_change()
 
-    def _update_cues(self) -> None:
-        mixer = self.mixer
-        tool_on = self._tools_running and self._tool_sound is not None
-        thinking_on = self._agent_state == "thinking" and not tool_on
-        # Thinking handing over to a tool (or back) is one busy stretch: no second delay.
-        handover = tool_on != self._tool_on and thinking_on != self._thinking_on
-        if tool_on != self._tool_on:
-            self._tool_on = tool_on
-            self._set_cue(mixer.tool, self._tool_sound, self._tool_options, tool_on, handover)
-        if thinking_on != self._thinking_on:
-            self._thinking_on = thinking_on
-            self._set_cue(
-                mixer.thinking, self._thinking_sound, self._thinking_options, thinking_on, handover
-            )
+    def set_running_tools(self, tools: Mapping[str, str]) -> None:
+        """The tool calls in progress, call id -> tool name (what session links report)."""
+        self.mixer  # noqa: B018 - raises if not started
+        self._state.set_tools(dict(tools))
+        self._after_change()
+
+    def tool_started(self, call_id: str, name: str) -> None:
+        """A call of the tool ``name`` started; its sound is picked by name."""
+        self.mixer  # noqa: B018 - raises if not started
+        self._state.tool_started(call_id, name)
+        self._after_change()
+
+    def tool_ended(self, call_id: str) -> None:
+        self.mixer  # noqa: B018 - raises if not started
+        self._state.tool_ended(call_id)
+        self._after_change()
+
+    def _after_change(self) -> None:
+        state = self._state
+        if self._cues is not None:
+            self._cues.update()
+        if self._opening_handle is not None and (state.anyone_spoke or state.on_hold):
+            self._opening_handle.stop()
+            self._opening_handle = None
+        if self._ambient_mode == "gaps":
+            speaking = state.agent_state == "speaking"
+            ducking = self._ducking or Ducking()
+            self._bed_pause("speech", speaking, ducking.attack if speaking else ducking.release)
+
+    # -- the call's shape -----------------------------------------------------------------------
+    def _start_opening(self) -> None:
+        config = choose(self._opening, self._rng) if self._opening is not None else None
+        if config is None:
+            return
+        if config.fade_out == 0.0:
+            config = dataclasses.replace(config, fade_out=OPENING_CUT_FADE)
+        self._opening_handle = self.play(config)
+
+    @property
+    def on_hold(self) -> bool:
+        return self._state.on_hold
+
+    @property
+    def input_muted(self) -> bool:
+        """Whether the caller's audio is kept from the agent (``hold(mute_input=True)``)."""
+        return self._input_muted
+
+    def hold(
+        self, sound: SoundSpec | None = None, *, mute_input: bool = False, fade: float = 0.5
+    ) -> None:
+        """Put the caller on hold: music (resuming where it stopped), ambience and cues paused.
+
+        ``sound`` defaults to the last hold sound (at first the built-in hold music at 0.8).
+        ``mute_input`` keeps the caller's audio from the agent until ``unhold()``.
+        """
+        self.mixer  # noqa: B018 - raises if not started
+        assert self._hold is not None
+        spec = coerce_spec(sound, "sound")
+        self._hold.start(choose(spec, self._rng) if spec is not None else None, fade)
+        self._state.on_hold = True
+        self._bed_pause("hold", True, fade)
+        self._after_change()
+        self._mute_input(mute_input)
+
+    def unhold(self, fade: float = 0.5) -> None:
+        """Take the caller off hold: the music pauses (keeping its place), the rest resumes."""
+        self.mixer  # noqa: B018 - raises if not started
+        if not self._state.on_hold:
+            return
+        assert self._hold is not None
+        self._hold.stop(fade)
+        self._state.on_hold = False
+        self._bed_pause("hold", False, fade)
+        self._after_change()
+        self._mute_input(False)
+
+    def _mute_input(self, muted: bool) -> None:
+        if muted == self._input_muted:
+            return
+        self._input_muted = muted
+        if self._link is not None:
+            self._link.set_input_muted(muted)
+
+    async def play_closing(self, sound: SoundSpec) -> PlayHandle:
+        """Play ``sound`` once the agent's queued speech has been heard; return once the sound
+        itself has been heard (then hang up)."""
+        return await self._play_after_speech(sound)
+
+    async def play_transfer(self, sound: SoundSpec) -> PlayHandle:
+        """A transfer cue, by the closing's rule: after the speech, returning once heard."""
+        return await self._play_after_speech(sound)
+
+    async def _play_after_speech(self, sound: SoundSpec) -> PlayHandle:
+        self.mixer  # noqa: B018 - raises if not started
+        if self._link is not None:
+            await self._link.wait_for_speech()
+        await self._agent_silent.wait()
+        handle = self.play(sound)
+        await handle.wait_for_playout()
+        return handle
+
+    def _bed_pause(self, reason: str, on: bool, fade: float) -> None:
+        """Pause the bed while any reason holds (the user's, a hold, speech in gaps mode)."""
+        voice, mixer = self._ambient_voice, self.mixer
+        before = bool(self._bed_pauses)
+        if on:
+            self._bed_pauses.add(reason)
+        else:
+            self._bed_pauses.discard(reason)
+        after = bool(self._bed_pauses)
+        if voice is None or before == after:
+            return
+        frames = mixer.format.frames(fade)
+        if after:
+            mixer.submit(lambda: voice.pause(frames))
+        else:
+            mixer.submit(lambda: voice.resume(frames))
 
     # -- live control ---------------------------------------------------------------------------
     @property
@@ -417,15 +563,11 @@ class BackgroundAudioPlayer:
 
     def pause_ambient(self, fade: float = 0.5) -> None:
         """Fade the ambient bed out and hold its place."""
-        voice, mixer = self._ambient_voice, self.mixer
-        if voice is not None:
-            mixer.submit(lambda: voice.pause(mixer.format.frames(fade)))
+        self._bed_pause("user", True, fade)
 
     def resume_ambient(self, fade: float = 0.5) -> None:
-        """Fade the ambient bed back in where it paused."""
-        voice, mixer = self._ambient_voice, self.mixer
-        if voice is not None:
-            mixer.submit(lambda: voice.resume(mixer.format.frames(fade)))
+        """Fade the ambient bed back in where it paused (unless on hold)."""
+        self._bed_pause("user", False, fade)
 
     def set_ambient(self, sound: SoundSpec | None, crossfade: float = 2.0) -> PlayHandle | None:
         """Replace the ambient bed, crossfading over ``crossfade`` seconds (a scene change).

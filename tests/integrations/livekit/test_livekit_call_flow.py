@@ -21,8 +21,6 @@ from livekit.agents import llm  # noqa: E402
 from livekit.agents.llm import ChatChunk, ChoiceDelta, FunctionToolCall  # noqa: E402
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS  # noqa: E402
 
-PENDING = pytest.mark.xfail(strict=True, reason="issue 12: lands on the player split of issue 10")
-
 RATE = 48000
 BED, THINK, TOOL, SEARCH, CLOSE = 300.0, 1000.0, 1800.0, 2500.0, 1500.0
 QUICK = CueOptions(delay=0, fade_in=0.05, fade_out=0.05, min_play=0.0)
@@ -110,7 +108,6 @@ async def _pipeline_session(tool: str) -> tuple[Any, SpeakerOutput, Timeline]:
     return session, speaker, timeline
 
 
-@PENDING
 async def test_tool_sound_is_silent_under_a_filler_and_picked_per_tool(
     room: Any, captured: Captured, tone_file: Callable[..., str]
 ) -> None:
@@ -143,7 +140,6 @@ async def test_tool_sound_is_silent_under_a_filler_and_picked_per_tool(
     assert level(started, ended, TOOL) < -60  # the default sound is for other tools
 
 
-@PENDING
 async def test_call_control_tool_plays_no_sound(
     room: Any, captured: Captured, tone_file: Callable[..., str]
 ) -> None:
@@ -179,7 +175,6 @@ async def _realtime_session() -> tuple[Any, Any, SpeakerOutput, Timeline]:
     return session, model.sessions[-1], speaker, timeline
 
 
-@PENDING
 async def test_realtime_model_wait_is_inferred_and_obeys_the_delay(
     room: Any, captured: Captured, tone_file: Callable[..., str]
 ) -> None:
@@ -209,7 +204,6 @@ async def test_realtime_model_wait_is_inferred_and_obeys_the_delay(
     assert level_between(captured, output, first_audio + 0.2, first_audio + 1.0, THINK) < -60
 
 
-@PENDING
 async def test_hold_with_mute_input_keeps_the_caller_from_the_session(
     room: Any, tone_file: Callable[..., str]
 ) -> None:
@@ -233,7 +227,6 @@ async def test_hold_with_mute_input_keeps_the_caller_from_the_session(
     await session.aclose()
 
 
-@PENDING
 async def test_closing_follows_the_last_words_and_returns_once_heard(
     room: Any, captured: Captured, tone_file: Callable[..., str]
 ) -> None:

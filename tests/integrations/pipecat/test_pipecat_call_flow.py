@@ -22,8 +22,6 @@ from pipecat_signals import THINK_HZ, TOOL_HZ, Tones, sine_wav, tone_db
 from roomtone import BackgroundAudioPlayer, CueOptions, OfflineRenderer
 from roomtone.integrations.pipecat import RoomtoneMixer, RoomtoneObserver
 
-PENDING = pytest.mark.xfail(strict=True, reason="issue 12: lands on the player split of issue 10")
-
 QUICK = CueOptions(delay=0.1, min_play=0.2, fade_in=0.05, fade_out=0.1, resume_within=1.0)
 SEARCH_HZ = 2600.0
 RATE = 16000
@@ -35,7 +33,6 @@ def _call(name: str, call_id: str) -> dict[str, Any]:
     return {"function_name": name, "tool_call_id": call_id, "arguments": {}}
 
 
-@PENDING
 async def test_named_calls_pick_their_sound_and_fall_silent_under_the_bot(
     tones: Tones, tmp_path: Path
 ) -> None:
@@ -68,7 +65,6 @@ async def test_named_calls_pick_their_sound_and_fall_silent_under_the_bot(
     assert tone_db(rec.at("result", 0.3, 0.5), RATE, SEARCH_HZ) < GONE_DB
 
 
-@PENDING
 async def test_end_call_plays_nothing(tones: Tones) -> None:
     player = BackgroundAudioPlayer(
         thinking_sound=tones.think, tool_sound=tones.tool, thinking=QUICK, tool=QUICK
@@ -122,7 +118,6 @@ def _caller_audio() -> InputAudioRawFrame:
     return InputAudioRawFrame(audio=b"\x10\x00" * 160, sample_rate=16000, num_channels=1)
 
 
-@PENDING
 @pytest.mark.parametrize(
     ("hold", "mute", "passed"), [(False, False, 3), (True, False, 3), (True, True, 0)]
 )

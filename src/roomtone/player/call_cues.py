@@ -1,0 +1,103 @@
+"""The thinking and tool cues, switched from the call's state (``call_state.py``).
+
+This is policy: which cue should sound, with which sound. ``engine/cue.py`` does the timing
+(delay, minimum play, resume, give-up). Calls come in on the event loop; the decisions reach
+the render thread as mixer commands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from roomtone.config import AudioConfig
+from roomtone.engine.cue import CueController, CueOptions, VoiceFactory
+from roomtone.engine.mixer import Mixer
+from roomtone.player.call_state import CallState
+from roomtone.player.tool_sounds import Resolved
+
+__all__ = ["CallCues", "CueMaker"]
+
+CueMaker = Callable[["list[AudioConfig] | AudioConfig", CueOptions], VoiceFactory]
+"""Draws and opens a cue's sound now, returning the factory its controller starts it with."""
+
+
+class CallCues:
+    """Turns :meth:`CallState.wanted` into ``activate``/``deactivate`` of the two cues."""
+
+    def __init__(
+        self,
+        mixer: Mixer,
+        make: CueMaker,
+        state: CallState,
+        *,
+        thinking_sound: list[AudioConfig] | AudioConfig | None,
+        thinking: CueOptions,
+        tool: CueOptions,
+        give_up_sound: list[AudioConfig] | AudioConfig | None = None,
+    ) -> None:
+        self._mixer = mixer
+        self._make = make
+        self.state = state
+        self._thinking_sound = thinking_sound
+        self._thinking_options = thinking
+        self._tool_options = tool
+        self._give_up_sound = give_up_sound
+        self._thinking_on = False
+        self._tool_sound: Resolved = None  # the sound the tool cue plays now, if on
+        self._tool_held_back = False  # a tool with a sound waits behind speech or hold
+
+    def update(self) -> None:
+        """Bring both cues in line with the state; only changes reach the mixer."""
+        wanted = self.state.wanted()
+        tool_sound = self.state.sounds.get(wanted.tool) if wanted.tool is not None else None
+        tool_on = tool_sound is not None
+        thinking_on = wanted.thinking and self._thinking_sound is not None
+        was_tool_on = self._tool_sound is not None
+        # Thinking handing over to a tool (or back) is one busy stretch: no second delay.
+        handover = tool_on != was_tool_on and thinking_on != self._thinking_on
+        quiet_now = wanted.speech or self.state.on_hold
+        mixer, cue = self._mixer, self._mixer.tool
+        if tool_on and tool_sound != self._tool_sound:
+            assert tool_sound is not None
+            # Back after speech with the tool still pending: the wait goes on, no new delay.
+            skip = handover or self._tool_held_back or was_tool_on
+            self._switch_on(cue, tool_sound, self._tool_options, skip, restart=was_tool_on)
+        elif not tool_on and was_tool_on:
+            mixer.submit(lambda: cue.deactivate(mixer.position, at_once=quiet_now))
+        self._tool_sound = tool_sound
+        self._tool_held_back = not tool_on and any(
+            s is not None for s in self.state.sounds.values()
+        )
+        if thinking_on != self._thinking_on:
+            self._thinking_on = thinking_on
+            thinking = mixer.thinking
+            if thinking_on:
+                assert self._thinking_sound is not None
+                self._switch_on(thinking, self._thinking_sound, self._thinking_options, handover)
+            else:
+                mixer.submit(lambda: thinking.deactivate(mixer.position, at_once=quiet_now))
+
+    def _switch_on(
+        self,
+        cue: CueController,
+        spec: list[AudioConfig] | AudioConfig,
+        options: CueOptions,
+        skip_delay: bool,
+        *,
+        restart: bool = False,
+    ) -> None:
+        """Activate ``cue`` with ``spec``; ``restart`` first ends the sound of another tool."""
+        mixer = self._mixer
+        factory = self._make(spec, options)
+        give_up = (
+            self._make(self._give_up_sound, CueOptions(loop=True))
+            if self._give_up_sound is not None and options.max_play is not None
+            else None
+        )
+
+        def command() -> None:
+            if restart:
+                cue.stop()
+            cue.activate(mixer.position, factory, skip_delay=skip_delay, give_up=give_up)
+
+        mixer.submit(command)
