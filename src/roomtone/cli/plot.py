@@ -20,6 +20,9 @@ _COLOURS = {
     "speaking": "#54a24b",
     "idle": "#bab0ac",
     "initializing": "#bab0ac",
+    "user": "#72b7b2",
+    "hold": "#b279a2",
+    "closing": "#9d755d",
 }
 
 
@@ -51,7 +54,9 @@ def plot_render(
         for ax in (ax_level, ax_spec):
             ax.axvspan(band.start, band.end, color=colour, alpha=0.18, lw=0)
         if band.end - band.start >= 0.08 * (bands[-1].end - bands[0].start):  # room for a label
-            ax_level.text((band.start + band.end) / 2, -6, band.state, ha="center", fontsize=8)
+            ax_level.text(
+                (band.start + band.end) / 2, -6, band.label or band.state, ha="center", fontsize=8
+            )
     ax_level.plot(times, 20 * np.log10(rms), color="black", lw=0.8)
     ax_level.set_ylim(-80, 0)
     ax_level.set_ylabel("level (dBFS, 20 ms)")

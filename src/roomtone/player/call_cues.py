@@ -44,6 +44,7 @@ class CallCues:
         self._give_up_sound = give_up_sound
         self._thinking_on = False
         self._tool_sound: Resolved = None  # the sound the tool cue plays now, if on
+        self._cue_sound: Resolved = None  # the sound the tool cue last had (it may resume)
         self._tool_held_back = False  # a tool with a sound waits behind speech or hold
 
     def update(self) -> None:
@@ -61,7 +62,10 @@ class CallCues:
             assert tool_sound is not None
             # Back after speech with the tool still pending: the wait goes on, no new delay.
             skip = handover or self._tool_held_back or was_tool_on
-            self._switch_on(cue, tool_sound, self._tool_options, skip, restart=was_tool_on)
+            # Another tool's sound must not resume the last one's paused voice.
+            restart = self._cue_sound is not None and tool_sound != self._cue_sound
+            self._switch_on(cue, tool_sound, self._tool_options, skip, restart=restart)
+            self._cue_sound = tool_sound
         elif not tool_on and was_tool_on:
             mixer.submit(lambda: cue.deactivate(mixer.position, at_once=quiet_now))
         self._tool_sound = tool_sound
