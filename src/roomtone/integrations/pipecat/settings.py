@@ -13,7 +13,14 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from roomtone.config import MAX_VOLUME, AudioConfig, BuiltinAudioClip, SoundSpec
+from roomtone.config import (
+    MAX_VOLUME,
+    MAX_VOLUME_DB,
+    MIN_VOLUME_DB,
+    AudioConfig,
+    BuiltinAudioClip,
+    SoundSpec,
+)
 from roomtone.player.selection import coerce_spec, is_stream
 
 __all__ = ["ALLOWED_KEYS", "SettingsUpdate", "check_settings", "parse_settings"]
@@ -21,6 +28,7 @@ __all__ = ["ALLOWED_KEYS", "SettingsUpdate", "check_settings", "parse_settings"]
 ALLOWED_KEYS: dict[str, str] = {
     "sound": "the ambient bed: a name from sounds=, a built-in name, a path or an AudioConfig",
     "volume": f"background level, 0 to {MAX_VOLUME:g} (ramped)",
+    "volume_db": f"that level in dB, {MIN_VOLUME_DB:g} to {MAX_VOLUME_DB:.2f} (not with volume)",
     "loop": "True to loop the bed, False to let it play to its end",
     "crossfade": "seconds for this 'sound' change (default: the mixer's crossfade)",
     "ramp": "seconds for this 'volume' change (default: the mixer's volume_ramp)",
@@ -59,6 +67,17 @@ def _volume(value: object) -> float:
     if not (math.isfinite(value) and 0.0 <= value <= MAX_VOLUME):
         raise ValueError(f"setting 'volume' must be between 0 and {MAX_VOLUME:g}, got {value!r}")
     return float(value)
+
+
+def _volume_db(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"setting 'volume_db' must be a number of dB, got {value!r}")
+    if not (math.isfinite(value) and MIN_VOLUME_DB <= value <= MAX_VOLUME_DB):
+        raise ValueError(
+            f"setting 'volume_db' must be between {MIN_VOLUME_DB:g} and {MAX_VOLUME_DB:.2f} dB, "
+            f"got {value!r}"
+        )
+    return min(10 ** (value / 20), MAX_VOLUME)
 
 
 def _check_files(spec: list[AudioConfig] | AudioConfig) -> None:
@@ -106,8 +125,11 @@ def parse_settings(
             if key == "sound":
                 sound = resolve_sound(value, sounds or {})
                 update = replace(update, has_sound=True, sound=sound)
-            elif key == "volume":
-                update = replace(update, volume=_volume(value))
+            elif key in ("volume", "volume_db"):
+                if "volume" in settings and "volume_db" in settings:
+                    raise ValueError("give setting 'volume' or 'volume_db', not both")
+                level = _volume(value) if key == "volume" else _volume_db(value)
+                update = replace(update, volume=level)
             elif key == "loop":
                 if not isinstance(value, bool):
                     raise TypeError(f"setting 'loop' must be True or False, got {value!r}")
