@@ -2,8 +2,9 @@
 
 Besides the agent's states a timeline can say what the call does:
 ``user:2`` (the caller speaks), ``tool=search_flights:3`` (that tool runs while the agent
-waits), ``hold:5`` (the caller is on hold) and ``closing`` (the closing cue, after the speech
-before it; ``closing:1`` also renders one more second).
+waits), ``filler:1`` (the agent speaks while the tool runs on), ``hold:5`` (the caller is on
+hold) and ``closing`` (the closing cue, after the speech before it; ``closing:1`` also renders
+one more second).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ STATES = (
     "speaking",
     "tool",
     "user",
+    "filler",
     "hold",
     "closing",
 )

@@ -25,6 +25,7 @@ def test_call_flow_steps_parse() -> None:
     ]
     assert parse_timeline("closing:1.5") == [Step("closing", 1.5)]
     assert parse_timeline("tool:2") == [Step("tool", 2.0)]
+    assert parse_timeline("filler:0.8") == [Step("filler", 0.8)]
 
 
 @pytest.mark.parametrize(
@@ -108,3 +109,42 @@ def test_call_flow_usage_errors_are_one_line(
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0]
+
+
+def test_render_filler_silences_the_tool_and_infer_wait_fills_the_gap(
+    tmp_path: Path, tone_file: Callable[..., str]
+) -> None:
+    rate = 16000
+    out = tmp_path / "filler.wav"
+    code = main(
+        [
+            "render",
+            "--tool",
+            tone_file(2000, 2.0, rate),
+            "--thinking",
+            tone_file(1000, 2.0, rate),
+            "--infer-wait",
+            "--thinking-delay",
+            "0.3",
+            "--duck-db",
+            "0",
+            "--rate",
+            str(rate),
+            "--timeline",
+            "tool=search:1.5,filler:1,tool=search:1.5,user:1,listening:1.5,speaking:1",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    with wave.open(str(out)) as f:
+        audio = np.frombuffer(f.readframes(f.getnframes()), np.int16) / 32768.0
+
+    def level(freq: float, start: float, end: float) -> float:
+        return band_db(segment(audio, rate, start, end), rate, freq)
+
+    assert level(2000, 0.6, 1.5) > -25
+    assert level(2000, 1.9, 2.5) < -60  # under the filler
+    assert level(2000, 2.7, 4.0) > -25  # the same call, back after it
+    assert level(1000, 5.0, 5.25) < -60  # the inferred wait keeps its delay
+    assert level(1000, 5.45, 6.5) > -25  # then the thinking sound fills it

@@ -21,6 +21,7 @@ _COLOURS = {
     "idle": "#bab0ac",
     "initializing": "#bab0ac",
     "user": "#72b7b2",
+    "filler": "#54a24b",
     "hold": "#b279a2",
     "closing": "#9d755d",
 }

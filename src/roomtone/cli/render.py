@@ -41,11 +41,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--ambient-volume-db", type=float, help="the bed's level in dB")
     parser.add_argument(
+        "--infer-wait",
+        action="store_true",
+        help="thinking sound from the user's end of turn to the answer (realtime models)",
+    )
+    parser.add_argument(
         "--timeline",
         required=True,
         help='states and seconds, e.g. "listening:2,thinking:3,speaking:4" (states: '
         "idle, listening, thinking, tool, speaking; the call: user:2 (the caller speaks), "
-        "tool=search_flights:3, hold:5, closing)",
+        "tool=search_flights:3, filler:1, hold:5, closing)",
     )
     parser.add_argument("--out", required=True, help="WAV file to write")
     parser.add_argument("--rate", type=int, default=48000, help="sample rate (default 48000)")
@@ -123,6 +128,7 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
         closing=args.closing,
         max_play=args.max_play,
         give_up=args.give_up,
+        infer_wait=args.infer_wait,
     )
 
 

@@ -72,6 +72,7 @@ class Scenario:
     closing: str | None = None
     max_play: float | None = None
     give_up: str | None = None
+    infer_wait: bool = False
     bands: list[Band] = field(default_factory=list)
 
     @property
@@ -100,6 +101,10 @@ def _tool_sound(scenario: Scenario) -> dict[str, AudioConfig | None] | AudioConf
     return sounds
 
 
+_AGENT_STATE = {"tool": "thinking", "user": "listening", "hold": "listening", "filler": "speaking"}
+"""The agent's state in timeline steps that are not agent states themselves."""
+
+
 SYNTHETIC_VOICE = "synthetic"
 """``--voice synthetic``: a generated stand-in talker instead of a speech file."""
 
@@ -109,7 +114,8 @@ def _voice_file(scenario: Scenario, workdir: str) -> str | None:
         return scenario.voice
     from roomtone.clips.preview_voice import preview_voice
 
-    longest = max((s.seconds for s in scenario.steps if s.state == "speaking"), default=1.0)
+    spoken = [s.seconds for s in scenario.steps if _AGENT_STATE.get(s.state, s.state) == "speaking"]
+    longest = max(spoken, default=1.0)
     path = os.path.join(workdir, "voice.wav")
     write_wav(path, preview_voice(longest + 0.5, scenario.sample_rate), scenario.sample_rate)
     return path
@@ -128,6 +134,7 @@ async def render_scenario(
         give_up_sound=_sound(scenario.give_up),
         opening_sound=_sound(scenario.opening),
         ambient_mode=scenario.ambient_mode,
+        infer_wait=scenario.infer_wait,
         ducking=ducking,
         thinking=cue,
         tool=cue,
@@ -183,9 +190,7 @@ class _Director:
         if step.state == "closing":
             await self._closing(step)
             return
-        state = {"tool": "thinking", "user": "listening", "hold": "listening"}.get(
-            step.state, step.state
-        )
+        state = _AGENT_STATE.get(step.state, step.state)
         session.set_agent_state(state)
         if step.state == "hold":
             player.hold(_sound(self._scenario.hold_sound))
@@ -197,6 +202,8 @@ class _Director:
             speech.stop()
 
     def _tools(self, step: Step) -> None:
+        if step.state == "filler":
+            return  # the agent speaks; the tool runs on
         name = (step.tool or "demo_tool") if step.state == "tool" else None
         if self._call is not None and self._call[0] != name:
             self._session.end_tool(self._call[1])
