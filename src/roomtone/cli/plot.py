@@ -63,7 +63,9 @@ def plot_render(
     ax_level.set_ylabel("level (dBFS, 20 ms)")
     ax_level.set_title(title)
     ax_level.grid(alpha=0.3)
-    ax_spec.specgram(mono + 1e-9, NFFT=1024, Fs=sample_rate, noverlap=512, cmap="magma", vmin=-140)
+    # A -180 dB dither: digital silence (a bed paused under speech) has no log of zero.
+    floor = np.random.default_rng(0).normal(0.0, 1e-9, len(mono))
+    ax_spec.specgram(mono + floor, NFFT=1024, Fs=sample_rate, noverlap=512, cmap="magma", vmin=-140)
     ax_spec.set_ylabel("frequency (Hz)")
     ax_spec.set_xlabel("time (s)")
     ax_spec.set_ylim(0, min(sample_rate / 2, 12000))

@@ -92,6 +92,11 @@ class CueController:
     def voice(self) -> Voice | None:
         return self._voice
 
+    @property
+    def sounding(self) -> bool:
+        """Whether a sound is playing, finishing or paused to resume (not idle or waiting)."""
+        return self._voice is not None and self._phase is not _Phase.IDLE
+
     def activate(
         self,
         now: int,

@@ -100,8 +100,10 @@ class CallCues:
         )
 
         def command() -> None:
+            skip = skip_delay
             if restart:
+                skip = skip or cue.sounding  # one tool's sound handing over to the next
                 cue.stop()
-            cue.activate(mixer.position, factory, skip_delay=skip_delay, give_up=give_up)
+            cue.activate(mixer.position, factory, skip_delay=skip, give_up=give_up)
 
         mixer.submit(command)
