@@ -44,6 +44,11 @@ OPENING_CUT_FADE = 0.3
 AMBIENT_MODES = ("duck", "gaps")
 
 
+def _check_fade(fade: float) -> None:
+    if isinstance(fade, bool) or not isinstance(fade, (int, float)) or not 0.0 <= fade <= 60.0:
+        raise ValueError(f"fade must be between 0 and 60 seconds, got {fade!r}")
+
+
 def looks_like_livekit_room(target: Any) -> bool:
     """An ``rtc.Room`` (also the console's autospec mock, whose ``__class__`` is rtc.Room) or
     anything that can publish a track; decided without importing livekit."""
@@ -481,6 +486,7 @@ class BackgroundAudioPlayer:
         """
         self.mixer  # noqa: B018 - raises if not started
         assert self._hold is not None
+        _check_fade(fade)
         spec = coerce_spec(sound, "sound")
         self._hold.start(choose(spec, self._rng) if spec is not None else None, fade)
         self._state.on_hold = True
@@ -491,6 +497,7 @@ class BackgroundAudioPlayer:
     def unhold(self, fade: float = 0.5) -> None:
         """Take the caller off hold: the music pauses (keeping its place), the rest resumes."""
         self.mixer  # noqa: B018 - raises if not started
+        _check_fade(fade)
         if not self._state.on_hold:
             return
         assert self._hold is not None
