@@ -24,6 +24,7 @@ from roomtone.engine.voice import DECLICK_SECONDS, Bus, Voice
 from roomtone.errors import PlayerStateError, SourceError
 from roomtone.outputs.base import AudioOutput
 from roomtone.player.call_cues import CallCues
+from roomtone.player.call_flow import BedPauses, CallFlow
 from roomtone.player.call_state import CallState
 from roomtone.player.handle import PlayHandle
 from roomtone.player.hold import HoldMusic
@@ -140,13 +141,7 @@ class BackgroundAudioPlayer:
         self.publication: Any = None
         self._closed = False
         self._lock = asyncio.Lock()
-        self._cues: CallCues | None = None
-        self._hold: HoldMusic | None = None
-        self._opening_handle: PlayHandle | None = None
-        self._bed_pauses: set[str] = set()  # why the bed is paused: user, hold, speech
-        self._input_muted = False
-        self._agent_silent = asyncio.Event()
-        self._agent_silent.set()
+        self._flow: CallFlow | None = None
 
     # -- lifecycle ------------------------------------------------------------------------------
     @property
@@ -199,7 +194,7 @@ class BackgroundAudioPlayer:
                 master_volume=self._master_volume,
             )
             self._opener = SoundOpener(target.format, self._cache)
-            self._cues = CallCues(
+            cues = CallCues(
                 mixer,
                 self._cue_factory,
                 self._state,
@@ -208,7 +203,13 @@ class BackgroundAudioPlayer:
                 tool=self._tool_options,
                 give_up_sound=self._give_up_sound,
             )
-            self._hold = HoldMusic(self._opener, mixer)
+            self._flow = CallFlow(
+                self._state,
+                cues,
+                HoldMusic(self._opener, mixer),
+                BedPauses(self._pause_bed, self._resume_bed),
+                gaps=(self._ducking or Ducking()) if self._ambient_mode == "gaps" else None,
+            )
             await self._prepare_cues()
             if self._ambient is not None:
                 config = choose(self._ambient, self._rng)
@@ -226,6 +227,7 @@ class BackgroundAudioPlayer:
             self.publication = getattr(target, "publication", None)
             if agent_session is not None:
                 self._link = SessionLink(agent_session, self)
+                self._flow.session = self._link
                 if self._infer_wait is None:
                     self._state.infer_wait = self._link.realtime
 
@@ -408,64 +410,51 @@ class BackgroundAudioPlayer:
         """Tell the player the agent's state ("thinking", "speaking", ...) yourself."""
         mixer = self.mixer
         self._state.set_agent_state(state)
+        self._changed()
         speaking = state == "speaking"
-        if speaking:
-            self._agent_silent.clear()
-        else:
-            self._agent_silent.set()
-        self._after_change()
         mixer.submit(lambda: setattr(mixer.ducker, "agent_speaking", speaking))
 
     def set_user_state(self, state: str) -> None:
         mixer = self.mixer
         self._state.set_user_state(state)
-        self._after_change()
+        self._changed()
         speaking = state == "speaking"
         mixer.submit(lambda: setattr(mixer.ducker, "user_speaking", speaking))
 
     def set_tools_running(self, running: bool) -> None:
         """Whether any tool call is in progress (drives ``tool_sound``), for unnamed tools."""
-        self.mixer  # noqa: B018 - raises if not started
         self._state.set_tools_running(running)
-        self._after_change()
+        self._changed()
 
     def set_running_tools(self, tools: Mapping[str, str]) -> None:
         """The tool calls in progress, call id -> tool name (what session links report)."""
-        self.mixer  # noqa: B018 - raises if not started
         self._state.set_tools(dict(tools))
-        self._after_change()
+        self._changed()
 
     def tool_started(self, call_id: str, name: str) -> None:
         """A call of the tool ``name`` started; its sound is picked by name."""
-        self.mixer  # noqa: B018 - raises if not started
         self._state.tool_started(call_id, name)
-        self._after_change()
+        self._changed()
 
     def tool_ended(self, call_id: str) -> None:
-        self.mixer  # noqa: B018 - raises if not started
         self._state.tool_ended(call_id)
-        self._after_change()
+        self._changed()
 
-    def _after_change(self) -> None:
-        state = self._state
-        if self._cues is not None:
-            self._cues.update()
-        if self._opening_handle is not None and (state.anyone_spoke or state.on_hold):
-            self._opening_handle.stop()
-            self._opening_handle = None
-        if self._ambient_mode == "gaps":
-            speaking = state.agent_state == "speaking"
-            ducking = self._ducking or Ducking()
-            self._bed_pause("speech", speaking, ducking.attack if speaking else ducking.release)
+    def _changed(self) -> None:
+        self._call_flow().changed()
+
+    def _call_flow(self) -> CallFlow:
+        self.mixer  # noqa: B018 - raises the state error when not started or closed
+        assert self._flow is not None
+        return self._flow
 
     # -- the call's shape -----------------------------------------------------------------------
     def _start_opening(self) -> None:
         config = choose(self._opening, self._rng) if self._opening is not None else None
-        if config is None:
-            return
-        if config.fade_out == 0.0:
-            config = dataclasses.replace(config, fade_out=OPENING_CUT_FADE)
-        self._opening_handle = self.play(config)
+        if config is not None and self._flow is not None:
+            if config.fade_out == 0.0:
+                config = dataclasses.replace(config, fade_out=OPENING_CUT_FADE)
+            self._flow.open(self.play, config)
 
     @property
     def on_hold(self) -> bool:
@@ -474,7 +463,7 @@ class BackgroundAudioPlayer:
     @property
     def input_muted(self) -> bool:
         """Whether the caller's audio is kept from the agent (``hold(mute_input=True)``)."""
-        return self._input_muted
+        return self._flow is not None and self._flow.input_muted
 
     def hold(
         self, sound: SoundSpec | None = None, *, mute_input: bool = False, fade: float = 0.5
@@ -484,35 +473,17 @@ class BackgroundAudioPlayer:
         ``sound`` defaults to the last hold sound (at first the built-in hold music at 0.8).
         ``mute_input`` keeps the caller's audio from the agent until ``unhold()``.
         """
-        self.mixer  # noqa: B018 - raises if not started
-        assert self._hold is not None
+        flow = self._call_flow()
         _check_fade(fade)
         spec = coerce_spec(sound, "sound")
-        self._hold.start(choose(spec, self._rng) if spec is not None else None, fade)
-        self._state.on_hold = True
-        self._bed_pause("hold", True, fade)
-        self._after_change()
-        self._mute_input(mute_input)
+        config = choose(spec, self._rng) if spec is not None else None
+        flow.hold(config, mute_input=mute_input, fade=fade)
 
     def unhold(self, fade: float = 0.5) -> None:
         """Take the caller off hold: the music pauses (keeping its place), the rest resumes."""
-        self.mixer  # noqa: B018 - raises if not started
+        flow = self._call_flow()
         _check_fade(fade)
-        if not self._state.on_hold:
-            return
-        assert self._hold is not None
-        self._hold.stop(fade)
-        self._state.on_hold = False
-        self._bed_pause("hold", False, fade)
-        self._after_change()
-        self._mute_input(False)
-
-    def _mute_input(self, muted: bool) -> None:
-        if muted == self._input_muted:
-            return
-        self._input_muted = muted
-        if self._link is not None:
-            self._link.set_input_muted(muted)
+        flow.unhold(fade)
 
     async def play_closing(self, sound: SoundSpec) -> PlayHandle:
         """Play ``sound`` once the agent's queued speech has been heard; return once the sound
@@ -524,30 +495,20 @@ class BackgroundAudioPlayer:
         return await self._play_after_speech(sound)
 
     async def _play_after_speech(self, sound: SoundSpec) -> PlayHandle:
-        self.mixer  # noqa: B018 - raises if not started
-        if self._link is not None:
-            await self._link.wait_for_speech()
-        await self._agent_silent.wait()
+        await self._call_flow().after_speech()
         handle = self.play(sound)
         await handle.wait_for_playout()
         return handle
 
-    def _bed_pause(self, reason: str, on: bool, fade: float) -> None:
-        """Pause the bed while any reason holds (the user's, a hold, speech in gaps mode)."""
+    def _pause_bed(self, fade: float) -> None:
         voice, mixer = self._ambient_voice, self.mixer
-        before = bool(self._bed_pauses)
-        if on:
-            self._bed_pauses.add(reason)
-        else:
-            self._bed_pauses.discard(reason)
-        after = bool(self._bed_pauses)
-        if voice is None or before == after:
-            return
-        frames = mixer.format.frames(fade)
-        if after:
-            mixer.submit(lambda: voice.pause(frames))
-        else:
-            mixer.submit(lambda: voice.resume(frames))
+        if voice is not None:
+            mixer.submit(lambda: voice.pause(mixer.format.frames(fade)))
+
+    def _resume_bed(self, fade: float) -> None:
+        voice, mixer = self._ambient_voice, self.mixer
+        if voice is not None:
+            mixer.submit(lambda: voice.resume(mixer.format.frames(fade)))
 
     # -- live control ---------------------------------------------------------------------------
     @property
@@ -570,11 +531,11 @@ class BackgroundAudioPlayer:
 
     def pause_ambient(self, fade: float = 0.5) -> None:
         """Fade the ambient bed out and hold its place."""
-        self._bed_pause("user", True, fade)
+        self._call_flow().bed.set("user", True, fade)
 
     def resume_ambient(self, fade: float = 0.5) -> None:
         """Fade the ambient bed back in where it paused (unless on hold)."""
-        self._bed_pause("user", False, fade)
+        self._call_flow().bed.set("user", False, fade)
 
     def set_ambient(self, sound: SoundSpec | None, crossfade: float = 2.0) -> PlayHandle | None:
         """Replace the ambient bed, crossfading over ``crossfade`` seconds (a scene change).

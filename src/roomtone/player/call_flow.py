@@ -1,0 +1,125 @@
+"""The call's shape around the cues: the opening cue, hold, the closing's wait, a gaps bed.
+
+One :class:`CallFlow` per running player (event loop only). Whenever a fact changes (the
+agent's or user's state, a tool call, a hold), :meth:`CallFlow.changed` brings everything in
+line: the cues (``call_cues.py``), the opening cue (cut when anyone speaks or on hold), and the
+bed, which pauses while any reason holds (the app's ``pause_ambient``, a hold, or the agent's
+speech in gaps mode).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Protocol
+
+from roomtone.config import AudioConfig
+from roomtone.engine.ducker import Ducking
+from roomtone.player.call_cues import CallCues
+from roomtone.player.call_state import CallState
+from roomtone.player.handle import PlayHandle
+from roomtone.player.hold import HoldMusic
+
+__all__ = ["BedPauses", "CallFlow", "SessionActions"]
+
+
+class SessionActions(Protocol):
+    """What the call flow asks of the agent session it follows (``SessionLink``)."""
+
+    async def wait_for_speech(self) -> None: ...
+
+    def set_input_muted(self, muted: bool) -> None: ...
+
+
+class BedPauses:
+    """The bed is paused while any reason holds, and resumes where it was when none does."""
+
+    def __init__(self, pause: Callable[[float], None], resume: Callable[[float], None]) -> None:
+        self._pause = pause
+        self._resume = resume
+        self.reasons: set[str] = set()
+
+    def set(self, reason: str, on: bool, fade: float) -> None:
+        before = bool(self.reasons)
+        if on:
+            self.reasons.add(reason)
+        else:
+            self.reasons.discard(reason)
+        if before != bool(self.reasons):
+            (self._pause if self.reasons else self._resume)(fade)
+
+
+class CallFlow:
+    """Opening, hold, closing and gaps for one running player."""
+
+    def __init__(
+        self,
+        state: CallState,
+        cues: CallCues,
+        hold: HoldMusic,
+        bed: BedPauses,
+        *,
+        gaps: Ducking | None = None,
+    ) -> None:
+        self.state = state
+        self.cues = cues
+        self.bed = bed
+        self.session: SessionActions | None = None
+        self._hold = hold
+        self._gaps = gaps  # the fade timings of a gaps bed; None: the bed ducks instead
+        self._opening: PlayHandle | None = None
+        self._input_muted = False
+        self._agent_silent = asyncio.Event()
+        self._agent_silent.set()
+
+    def open(self, play: Callable[[AudioConfig], PlayHandle], opening: AudioConfig) -> None:
+        """Start the opening cue (before the first block, so it starts with the call)."""
+        self._opening = play(opening)
+
+    def changed(self) -> None:
+        """A fact changed: bring the cues, the opening cue and the bed in line."""
+        state = self.state
+        self.cues.update()
+        if state.agent_state == "speaking":
+            self._agent_silent.clear()
+        else:
+            self._agent_silent.set()
+        if self._opening is not None and (state.anyone_spoke or state.on_hold):
+            self._opening.stop()
+            self._opening = None
+        if self._gaps is not None:
+            speaking = state.agent_state == "speaking"
+            fade = self._gaps.attack if speaking else self._gaps.release
+            self.bed.set("speech", speaking, fade)
+
+    @property
+    def input_muted(self) -> bool:
+        return self._input_muted
+
+    def hold(self, config: AudioConfig | None, *, mute_input: bool, fade: float) -> None:
+        self._hold.start(config, fade)
+        self.state.on_hold = True
+        self.bed.set("hold", True, fade)
+        self.changed()
+        self._mute_input(mute_input)
+
+    def unhold(self, fade: float) -> None:
+        if not self.state.on_hold:
+            return
+        self._hold.stop(fade)
+        self.state.on_hold = False
+        self.bed.set("hold", False, fade)
+        self.changed()
+        self._mute_input(False)
+
+    def _mute_input(self, muted: bool) -> None:
+        if muted != self._input_muted:
+            self._input_muted = muted
+            if self.session is not None:
+                self.session.set_input_muted(muted)
+
+    async def after_speech(self) -> None:
+        """Until the session's queued speech has been heard and the agent is silent."""
+        if self.session is not None:
+            await self.session.wait_for_speech()
+        await self._agent_silent.wait()
