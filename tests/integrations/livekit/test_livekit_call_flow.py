@@ -249,3 +249,18 @@ async def test_closing_follows_the_last_words_and_returns_once_heard(
     assert closing_frames, "the closing sound was never sent"
     assert closing_frames[0].time >= words_end - 0.05  # after the words, not over them
     assert returned >= closing_frames[-1].time  # returned after its last frame went out
+
+
+async def test_unhold_leaves_an_input_the_app_disabled_disabled(
+    room: Any, tone_file: Callable[..., str]
+) -> None:
+    session, _model, _speaker, _timeline = await _realtime_session()
+    session.input.set_audio_enabled(False)  # the app's own choice, before the hold
+    player = BackgroundAudioPlayer(ducking=False)
+    await player.start(room=room, agent_session=session)
+    player.hold(tone_file(500.0, 2.0), mute_input=True)
+    assert not session.input.audio_enabled
+    player.unhold()
+    assert not session.input.audio_enabled  # restored to what it was, not forced on
+    await player.aclose()
+    await session.aclose()
