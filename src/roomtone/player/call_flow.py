@@ -2,7 +2,7 @@
 
 One :class:`CallFlow` per running player (event loop only). Whenever a fact changes (the
 agent's or user's state, a tool call, a hold), :meth:`CallFlow.changed` brings everything in
-line: the cues (``call_cues.py``), the opening cue (cut when anyone speaks or on hold), and the
+line: the cues (``cues.py``), the opening cue (cut when anyone speaks or on hold), and the
 bed, which pauses while any reason holds (the app's ``pause_ambient``, a hold, or the agent's
 speech in gaps mode).
 """
@@ -10,17 +10,23 @@ speech in gaps mode).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from roomtone.config import AudioConfig
 from roomtone.engine.ducker import Ducking
-from roomtone.player.call_cues import CallCues
+from roomtone.engine.mixer import Mixer
 from roomtone.player.call_state import CallState
+from roomtone.player.cues import CuePolicy
+from roomtone.player.events import AgentState, UserState
 from roomtone.player.handle import PlayHandle
 from roomtone.player.hold import HoldMusic
 
-__all__ = ["BedPauses", "CallFlow", "SessionActions"]
+__all__ = ["OPENING_CUT_FADE", "BedPauses", "CallFlow", "SessionActions"]
+
+OPENING_CUT_FADE = 0.3
+"""Seconds over which the opening cue fades when speech cuts it (unless it sets a fade_out)."""
 
 
 class SessionActions(Protocol):
@@ -54,13 +60,15 @@ class CallFlow:
 
     def __init__(
         self,
+        mixer: Mixer,
         state: CallState,
-        cues: CallCues,
+        cues: CuePolicy,
         hold: HoldMusic,
         bed: BedPauses,
         *,
         gaps: Ducking | None = None,
     ) -> None:
+        self._mixer = mixer
         self.state = state
         self.cues = cues
         self.bed = bed
@@ -72,8 +80,28 @@ class CallFlow:
         self._agent_silent = asyncio.Event()
         self._agent_silent.set()
 
+    # -- facts ----------------------------------------------------------------------------------
+    def set_agent_state(self, state: AgentState) -> None:
+        mixer, speaking = self._mixer, state == "speaking"
+        self.state.set_agent_state(state)
+        self.changed()
+        mixer.submit(lambda: setattr(mixer.ducker, "agent_speaking", speaking))
+
+    def set_user_state(self, state: UserState) -> None:
+        mixer, speaking = self._mixer, state == "speaking"
+        self.state.set_user_state(state)
+        self.changed()
+        mixer.submit(lambda: setattr(mixer.ducker, "user_speaking", speaking))
+
+    def set_tools(self, tools: Mapping[str, str]) -> None:
+        self.state.set_tools(dict(tools))
+        self.changed()
+
+    # -- the call's shape ------------------------------------------------------------------------
     def open(self, play: Callable[[AudioConfig], PlayHandle], opening: AudioConfig) -> None:
         """Start the opening cue (before the first block, so it starts with the call)."""
+        if opening.fade_out == 0.0:
+            opening = dataclasses.replace(opening, fade_out=OPENING_CUT_FADE)
         self._opening = play(opening)
 
     def changed(self) -> None:

@@ -8,10 +8,12 @@ realtime model (no thinking state), waits for its queued speech, and mutes the c
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
+
+from roomtone.player.events import AgentState, UserState
+from roomtone.registry import mute_session_input
 
 __all__ = ["NamedToolSink", "SessionLink", "StateSink"]
 
@@ -19,9 +21,9 @@ logger = logging.getLogger("roomtone")
 
 
 class StateSink(Protocol):
-    def set_agent_state(self, state: str) -> None: ...
+    def set_agent_state(self, state: AgentState) -> None: ...
 
-    def set_user_state(self, state: str) -> None: ...
+    def set_user_state(self, state: UserState) -> None: ...
 
     def set_tools_running(self, running: bool) -> None: ...
 
@@ -55,7 +57,7 @@ class SessionLink:
             session.on(event, handler)
         current = getattr(session, "agent_state", None)
         if isinstance(current, str):
-            sink.set_agent_state(current)
+            self._tell(sink.set_agent_state, current)
 
     def detach(self) -> None:
         for event, handler in self._handlers.items():
@@ -64,11 +66,19 @@ class SessionLink:
             except (KeyError, ValueError):  # the emitter already forgot the listener
                 logger.debug("roomtone: %s listener was already removed", event)
 
+    def _tell(self, method: Any, state: str) -> None:
+        """A state the player does not know (a newer framework's) is logged, not raised into
+        the session's event emitter."""
+        try:
+            method(state)
+        except ValueError as exc:
+            logger.warning("roomtone: session state ignored: %s", exc)
+
     def _on_agent_state(self, event: Any) -> None:
-        self._sink.set_agent_state(str(event.new_state))
+        self._tell(self._sink.set_agent_state, str(event.new_state))
 
     def _on_user_state(self, event: Any) -> None:
-        self._sink.set_user_state(str(event.new_state))
+        self._tell(self._sink.set_user_state, str(event.new_state))
 
     def _on_tool_update(self, event: Any) -> None:
         update = getattr(event, "update", event)
@@ -96,9 +106,7 @@ class SessionLink:
     def set_input_muted(self, muted: bool) -> None:
         """Stop (or restart) the caller's audio into the session."""
         session = self._session
-        if type(session).__module__.startswith("livekit."):
-            gate = importlib.import_module("roomtone.integrations.livekit.input_gate")
-            gate.set_input_muted(session, muted)
+        if mute_session_input(session, muted):
             return
         agent_input = getattr(session, "input", None)
         enable = getattr(agent_input, "set_audio_enabled", None)

@@ -8,7 +8,6 @@ A missing sound file is caught here, before the current bed is faded out for it.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -20,6 +19,9 @@ from roomtone.config import (
     AudioConfig,
     BuiltinAudioClip,
     SoundSpec,
+    check_range,
+    check_seconds,
+    check_volume,
 )
 from roomtone.player.selection import coerce_spec, is_stream
 
@@ -54,30 +56,16 @@ def _allowed() -> str:
 
 
 def _seconds(key: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"setting {key!r} must be a number of seconds, got {value!r}")
-    if not (math.isfinite(value) and 0.0 <= value <= 60.0):
-        raise ValueError(f"setting {key!r} must be between 0 and 60 seconds, got {value!r}")
-    return float(value)
+    return check_seconds(f"setting {key!r}", value)
 
 
 def _volume(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"setting 'volume' must be a number, got {value!r}")
-    if not (math.isfinite(value) and 0.0 <= value <= MAX_VOLUME):
-        raise ValueError(f"setting 'volume' must be between 0 and {MAX_VOLUME:g}, got {value!r}")
-    return float(value)
+    return check_volume("setting 'volume'", value)
 
 
 def _volume_db(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"setting 'volume_db' must be a number of dB, got {value!r}")
-    if not (math.isfinite(value) and MIN_VOLUME_DB <= value <= MAX_VOLUME_DB):
-        raise ValueError(
-            f"setting 'volume_db' must be between {MIN_VOLUME_DB:g} and {MAX_VOLUME_DB:.2f} dB, "
-            f"got {value!r}"
-        )
-    return min(10 ** (value / 20), MAX_VOLUME)
+    db = check_range("setting 'volume_db'", value, MIN_VOLUME_DB, MAX_VOLUME_DB, " dB")
+    return min(10 ** (db / 20), MAX_VOLUME)
 
 
 def _check_files(spec: list[AudioConfig] | AudioConfig) -> None:

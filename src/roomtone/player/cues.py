@@ -1,33 +1,52 @@
-"""The thinking and tool cues, switched from the call's state (``call_state.py``).
+"""The call's state to cues: which of the thinking and tool sounds should be on, with which
+sound (``call_state.py`` says what is wanted; this switches the two cue controllers).
 
-This is policy: which cue should sound, with which sound. ``engine/cue.py`` does the timing
-(delay, minimum play, resume, give-up). Calls come in on the event loop; the decisions reach
-the render thread as mixer commands.
+This is the policy; ``engine/cue.py`` does the timing (delay, minimum play, resume, give-up).
+The player and session links call in on the event loop; the decisions reach the mix as
+commands.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import random
+from typing import get_args
 
 from roomtone.config import AudioConfig
-from roomtone.engine.cue import CueController, CueOptions, VoiceFactory
+from roomtone.engine.cue import CueController, CueOptions
 from roomtone.engine.mixer import Mixer
 from roomtone.player.call_state import CallState
+from roomtone.player.events import AgentState, UserState
 from roomtone.player.tool_sounds import Resolved
+from roomtone.player.voices import VoiceMaker
 
-__all__ = ["CallCues", "CueMaker"]
+__all__ = ["AGENT_STATES", "USER_STATES", "CuePolicy", "check_agent_state", "check_user_state"]
 
-CueMaker = Callable[["list[AudioConfig] | AudioConfig", CueOptions], VoiceFactory]
-"""Draws and opens a cue's sound now, returning the factory its controller starts it with."""
+AGENT_STATES: tuple[str, ...] = get_args(AgentState)
+USER_STATES: tuple[str, ...] = get_args(UserState)
 
 
-class CallCues:
+def check_agent_state(state: object) -> AgentState:
+    if state not in AGENT_STATES:
+        raise ValueError(
+            f"unknown agent state {state!r}; expected one of: {', '.join(AGENT_STATES)}"
+        )
+    return state  # type: ignore[return-value]
+
+
+def check_user_state(state: object) -> UserState:
+    if state not in USER_STATES:
+        raise ValueError(f"unknown user state {state!r}; expected one of: {', '.join(USER_STATES)}")
+    return state  # type: ignore[return-value]
+
+
+class CuePolicy:
     """Turns :meth:`CallState.wanted` into ``activate``/``deactivate`` of the two cues."""
 
     def __init__(
         self,
         mixer: Mixer,
-        make: CueMaker,
+        voices: VoiceMaker,
+        rng: random.Random,
         state: CallState,
         *,
         thinking_sound: list[AudioConfig] | AudioConfig | None,
@@ -36,7 +55,8 @@ class CallCues:
         give_up_sound: list[AudioConfig] | AudioConfig | None = None,
     ) -> None:
         self._mixer = mixer
-        self._make = make
+        self._voices = voices
+        self._rng = rng
         self.state = state
         self._thinking_sound = thinking_sound
         self._thinking_options = thinking
@@ -92,9 +112,9 @@ class CallCues:
     ) -> None:
         """Activate ``cue`` with ``spec``; ``restart`` first ends the sound of another tool."""
         mixer = self._mixer
-        factory = self._make(spec, options)
+        factory = self._voices.cue(spec, options, self._rng)
         give_up = (
-            self._make(self._give_up_sound, CueOptions(loop=True))
+            self._voices.cue(self._give_up_sound, CueOptions(loop=True), self._rng)
             if self._give_up_sound is not None and options.max_play is not None
             else None
         )
