@@ -148,3 +148,22 @@ async def test_closing_without_speech_starts_at_once(tone_file: Callable[..., st
     assert closing.done()
     await call.close()
     assert call.level(CLOSE, 0.02, 0.28) > ON
+
+
+async def test_the_apps_pause_outlasts_a_hold(
+    tone_file: Callable[..., str], tmp_path: Path
+) -> None:
+    """The bed resumes only when no reason to pause it is left (app, hold, gaps speech)."""
+    call = await Call.start(ambient_sound=tone_file(BED, 8.0), ducking=False)
+    await call.wait(0.5)
+    call.player.pause_ambient(fade=0.05)
+    call.player.hold(AudioConfig(stepped_music(tmp_path)), fade=0.05)
+    await call.wait(1.0)
+    call.player.unhold(fade=0.05)
+    await call.wait(1.0)  # off hold, but the app's pause still holds
+    call.player.resume_ambient(fade=0.05)
+    await call.wait(1.0)
+    await call.close()
+    assert call.level(BED, 0.1, 0.5) > ON
+    assert call.level(BED, 1.6, 2.5) < OFF
+    assert call.level(BED, 2.6, 3.5) > ON
