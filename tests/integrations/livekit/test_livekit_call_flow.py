@@ -21,6 +21,8 @@ from livekit.agents import llm  # noqa: E402
 from livekit.agents.llm import ChatChunk, ChoiceDelta, FunctionToolCall  # noqa: E402
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS  # noqa: E402
 
+pytestmark = pytest.mark.realtime  # a real session or pipeline, on the real clock
+
 RATE = 48000
 BED, THINK, TOOL, SEARCH, CLOSE = 300.0, 1000.0, 1800.0, 2500.0, 1500.0
 QUICK = CueOptions(delay=0, fade_in=0.05, fade_out=0.05, min_play=0.0)

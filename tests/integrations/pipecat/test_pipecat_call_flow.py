@@ -22,6 +22,8 @@ from pipecat_signals import THINK_HZ, TOOL_HZ, Tones, sine_wav, tone_db
 from roomtone import BackgroundAudioPlayer, CueOptions, OfflineRenderer
 from roomtone.integrations.pipecat import RoomtoneMixer, RoomtoneObserver
 
+pytestmark = pytest.mark.realtime  # a real session or pipeline, on the real clock
+
 QUICK = CueOptions(delay=0.1, min_play=0.2, fade_in=0.05, fade_out=0.1, resume_within=1.0)
 SEARCH_HZ = 2600.0
 RATE = 16000
