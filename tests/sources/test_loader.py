@@ -139,6 +139,8 @@ def test_random_bytes_are_a_decode_error(tmp_path: Path, name: str) -> None:
     path.write_bytes(np.random.default_rng(7).bytes(size))
     message = str(failed(path))
     assert "cannot decode" in message
+    if not size:
+        assert "empty (0 bytes)" in message
 
 
 def test_a_wav_header_with_garbage_is_a_decode_error(tmp_path: Path) -> None:

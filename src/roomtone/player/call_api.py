@@ -81,7 +81,15 @@ class CallControls:
         flow.state.tool_ended(call_id)
         flow.changed()
 
-    # -- hold -----------------------------------------------------------------------------------
+    # -- the bed and hold -------------------------------------------------------------------------
+    def pause_ambient(self, fade: float = 0.5) -> None:
+        """Fade the ambient bed out and hold its place."""
+        self._flow().bed.set("user", True, fade)
+
+    def resume_ambient(self, fade: float = 0.5) -> None:
+        """Fade the ambient bed back in where it paused (unless on hold)."""
+        self._flow().bed.set("user", False, fade)
+
     @property
     def on_hold(self) -> bool:
         try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from roomtone.config import AudioConfig
 from roomtone.engine.ducker import Ducking
@@ -32,9 +32,14 @@ OPENING_CUT_FADE = 0.3
 class SessionActions(Protocol):
     """What the call flow asks of the agent session it follows (``SessionLink``)."""
 
+    realtime: bool
+
     async def wait_for_speech(self) -> None: ...
 
     def set_input_muted(self, muted: bool) -> None: ...
+
+
+SessionLinkT = TypeVar("SessionLinkT", bound=SessionActions)
 
 
 class BedPauses:
@@ -67,6 +72,7 @@ class CallFlow:
         bed: BedPauses,
         *,
         gaps: Ducking | None = None,
+        infer_wait_auto: bool = False,
     ) -> None:
         self._mixer = mixer
         self.state = state
@@ -75,10 +81,21 @@ class CallFlow:
         self.session: SessionActions | None = None
         self._hold = hold
         self._gaps = gaps  # the fade timings of a gaps bed; None: the bed ducks instead
+        self._infer_wait_auto = infer_wait_auto
         self._opening: PlayHandle | None = None
         self._input_muted = False
         self._agent_silent = asyncio.Event()
         self._agent_silent.set()
+
+    def follow(self, session: SessionLinkT) -> SessionLinkT:
+        """Act on ``session`` (a session link) from now on; returns it.
+
+        With ``infer_wait=None`` the wait is inferred when the session runs a realtime model.
+        """
+        self.session = session
+        if self._infer_wait_auto:
+            self.state.infer_wait = session.realtime
+        return session
 
     # -- facts ----------------------------------------------------------------------------------
     def set_agent_state(self, state: AgentState) -> None:

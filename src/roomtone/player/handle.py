@@ -67,6 +67,10 @@ class PlayHandle:
 
         return wait().__await__()
 
+    def add_done_callback(self, callback: Callable[[PlayHandle], None]) -> None:
+        """Call ``callback(handle)`` on the event loop once the handle is done."""
+        self._future.add_done_callback(lambda _future: callback(self))
+
     def _mark_done(self, error: SourceError | None = None) -> None:
         if not self._future.done():
             self.error = error

@@ -33,6 +33,7 @@ from roomtone.sources.cache import ClipCache
 __all__ = ["BackgroundAudioPlayer"]
 
 _CLOSE_TIMEOUT = 2.0
+_LIVEKIT_STREAM_TIMEOUT_MS = 200  # livekit-agents' default: accepted, as forwarding code passes it
 
 
 class BackgroundAudioPlayer(CallControls):
@@ -72,9 +73,15 @@ class BackgroundAudioPlayer(CallControls):
         ambient_mode: Literal["duck", "gaps"] = "duck",
         infer_wait: bool | None = None,
     ) -> None:
-        if stream_timeout_ms < 0:
-            raise ValueError(f"stream_timeout_ms must be >= 0, got {stream_timeout_ms}")
-        self._infer_wait = infer_wait
+        if stream_timeout_ms != _LIVEKIT_STREAM_TIMEOUT_MS:
+            # LiveKit's mixer waits up to this long for each slow stream on every round, which
+            # stalls the whole mix. roomtone's mix never waits: a slow iterator only starves its
+            # own sound. There is nothing to set, and silently ignoring a value would mislead.
+            raise ValueError(
+                f"stream_timeout_ms={stream_timeout_ms!r} has no meaning in roomtone: the mix "
+                "never waits for a slow stream (only that stream's sound has a gap), so there "
+                "is no timeout to tune; remove the argument"
+            )
         self._sounds = Sounds(
             ambient=coerce_spec(ambient_sound, "ambient_sound"),
             thinking=coerce_spec(thinking_sound, "thinking_sound"),
@@ -82,7 +89,7 @@ class BackgroundAudioPlayer(CallControls):
             give_up=coerce_spec(give_up_sound, "give_up_sound"),
             opening=coerce_spec(opening_sound, "opening_sound"),
             ambient_mode=ambient_mode,
-            infer_wait=bool(infer_wait),
+            infer_wait=infer_wait,
             ducking=Ducking() if ducking is True else (ducking or None),
             thinking_options=thinking or CueOptions(),
             tool_options=tool or CueOptions(),
@@ -175,9 +182,7 @@ class BackgroundAudioPlayer(CallControls):
             self.ambient_handle = running.bed.handle
             self.publication = target.publication
             if agent_session is not None:
-                self._link = running.flow.session = SessionLink(agent_session, self)
-                if self._infer_wait is None:
-                    running.flow.state.infer_wait = self._link.realtime
+                self._link = running.flow.follow(SessionLink(agent_session, self))
 
     async def aclose(self) -> None:
         """Stop and release the output; idempotent, never hangs, settles every handle; an
@@ -224,14 +229,6 @@ class BackgroundAudioPlayer(CallControls):
         self._master_volume = level
         frames = mixer.format.frames(max(ramp, DECLICK_SECONDS))
         mixer.submit(lambda: mixer.master.set(level, frames))
-
-    def pause_ambient(self, fade: float = 0.5) -> None:
-        """Fade the ambient bed out and hold its place."""
-        self._live().flow.bed.set("user", True, fade)
-
-    def resume_ambient(self, fade: float = 0.5) -> None:
-        """Fade the ambient bed back in where it paused (unless on hold)."""
-        self._live().flow.bed.set("user", False, fade)
 
     def set_ambient(self, sound: SoundSpec | None, crossfade: float = 2.0) -> PlayHandle | None:
         """Replace the ambient bed, crossfading over ``crossfade`` seconds (a scene change).

@@ -37,6 +37,8 @@ __all__ = ["Session", "Sounds", "close_output", "resolve_target"]
 
 logger = logging.getLogger("roomtone")
 
+_CUE_CHECK_SECONDS = 0.05  # decoded before start() returns: enough to know the file is audio
+
 
 @dataclass(frozen=True)
 class Sounds:
@@ -54,7 +56,8 @@ class Sounds:
     opening: list[AudioConfig] | AudioConfig | None = None
     ambient_mode: str = "duck"
     """``"gaps"``: the bed pauses under the agent's speech instead of ducking."""
-    infer_wait: bool = False
+    infer_wait: bool | None = None
+    """``None``: infer the wait when the followed session runs a realtime model."""
 
     def __post_init__(self) -> None:
         if self.ambient_mode not in ("duck", "gaps"):
@@ -129,13 +132,19 @@ class Session:
             limiter_ceiling_db=target.limiter_ceiling_db,
         )
         opener = SoundOpener(fmt, sounds.cache)
-        for spec in (sounds.thinking, sounds.give_up, *sounds.tools.fixed()):
-            for config in spec if isinstance(spec, list) else [spec] if spec else []:
-                if not is_stream(config.source):
-                    opener.clip(config)
+        # Every cue file must decode: one that exists but does not (a text file named .mp3)
+        # fails start() now, instead of a cue that silently never plays.
+        await asyncio.gather(
+            *(
+                opener.checked_clip(config, _CUE_CHECK_SECONDS)
+                for spec in (sounds.thinking, sounds.give_up, *sounds.tools.fixed())
+                for config in (spec if isinstance(spec, list) else [spec] if spec else [])
+                if not is_stream(config.source)
+            )
+        )
         completions = Completions(asyncio.get_running_loop(), target.delivered_frames)
         voices = VoiceMaker(opener, mixer, completions)
-        state = CallState(sounds.tools, infer_wait=sounds.infer_wait)
+        state = CallState(sounds.tools, infer_wait=bool(sounds.infer_wait))
         cues = CuePolicy(
             mixer,
             voices,
@@ -159,6 +168,7 @@ class Session:
             HoldMusic(opener, mixer),
             BedPauses(bed.pause, bed.resume),
             gaps=(sounds.ducking or Ducking()) if sounds.ambient_mode == "gaps" else None,
+            infer_wait_auto=sounds.infer_wait is None,
         )
         opening = choose(sounds.opening, rng) if sounds.opening is not None else None
         if opening is not None:
