@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from call_script import RATE, Call
 
-from roomtone import AudioConfig, CueOptions
+from roomtone import AudioConfig, CueOptions, PlayerStateError
 from roomtone.outputs import write_wav
 from signals import tone
 
@@ -167,3 +167,16 @@ async def test_the_apps_pause_outlasts_a_hold(
     assert call.level(BED, 0.1, 0.5) > ON
     assert call.level(BED, 1.6, 2.5) < OFF
     assert call.level(BED, 2.6, 3.5) > ON
+
+
+async def test_a_closing_cue_waiting_for_speech_fails_cleanly_when_the_player_closes(
+    tone_file: Callable[..., str],
+) -> None:
+    call = await Call.start(ducking=False)
+    call.session.set_agent_state("speaking")
+    closing = asyncio.ensure_future(call.player.play_closing(tone_file(CLOSE, 0.5)))
+    await call.wait(0.2)
+    assert not closing.done()
+    await call.player.aclose()
+    with pytest.raises(PlayerStateError, match="closed while a cue waited"):
+        await asyncio.wait_for(closing, 5.0)

@@ -17,6 +17,7 @@ from typing import Protocol, TypeVar
 from roomtone.config import AudioConfig
 from roomtone.engine.ducker import Ducking
 from roomtone.engine.mixer import Mixer
+from roomtone.errors import PlayerStateError
 from roomtone.player.call_state import CallState
 from roomtone.player.cues import CuePolicy
 from roomtone.player.events import AgentState, UserState
@@ -86,6 +87,7 @@ class CallFlow:
         self._input_muted = False
         self._agent_silent = asyncio.Event()
         self._agent_silent.set()
+        self._closed = False
 
     def follow(self, session: SessionLinkT) -> SessionLinkT:
         """Act on ``session`` (a session link) from now on; returns it.
@@ -164,7 +166,15 @@ class CallFlow:
                 self.session.set_input_muted(muted)
 
     async def after_speech(self) -> None:
-        """Until the session's queued speech has been heard and the agent is silent."""
+        """Until the session's queued speech has been heard and the agent is silent; raises
+        if the player closes meanwhile (a closing cue then has nowhere to play)."""
         if self.session is not None:
             await self.session.wait_for_speech()
         await self._agent_silent.wait()
+        if self._closed:
+            raise PlayerStateError("BackgroundAudioPlayer closed while a cue waited for speech")
+
+    def close(self) -> None:
+        """The player closed: release whoever waits for the speech to end."""
+        self._closed = True
+        self._agent_silent.set()

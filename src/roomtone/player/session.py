@@ -181,4 +181,5 @@ class Session:
         try:
             await self.voices.opener.aclose()
         finally:
+            self.flow.close()
             self.completions.settle_all()
