@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping
 
-from roomtone.config import SoundSpec
+from roomtone.config import SoundSpec, check_seconds
 from roomtone.player.call_flow import CallFlow
 from roomtone.player.cues import check_agent_state, check_user_state
 from roomtone.player.events import AgentState, UserState
@@ -18,11 +18,6 @@ from roomtone.player.selection import choose, coerce_spec
 from roomtone.player.session import Session
 
 __all__ = ["CallControls"]
-
-
-def _check_fade(fade: float) -> None:
-    if isinstance(fade, bool) or not isinstance(fade, (int, float)) or not 0.0 <= fade <= 60.0:
-        raise ValueError(f"fade must be between 0 and 60 seconds, got {fade!r}")
 
 
 class CallControls:
@@ -114,7 +109,7 @@ class CallControls:
         ``mute_input`` keeps the caller's audio from the agent until ``unhold()``.
         """
         flow = self._flow()
-        _check_fade(fade)
+        check_seconds("fade", fade)
         spec = coerce_spec(sound, "sound")
         config = choose(spec, self._rng) if spec is not None else None
         flow.hold(config, mute_input=mute_input, fade=fade)
@@ -122,7 +117,7 @@ class CallControls:
     def unhold(self, fade: float = 0.5) -> None:
         """Take the caller off hold: the music pauses (keeping its place), the rest resumes."""
         flow = self._flow()
-        _check_fade(fade)
+        check_seconds("fade", fade)
         flow.unhold(fade)
 
     # -- cues after speech ----------------------------------------------------------------------
