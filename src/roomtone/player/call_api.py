@@ -38,8 +38,17 @@ class CallControls:
         """The running session; raises the player's state error when not started or closed."""
         raise NotImplementedError
 
+    def _mixing(self) -> Session | None:
+        """The running session, or ``None`` once the output stopped by itself (state and level
+        calls are then dropped); raises the state error when not started or closed."""
+        raise NotImplementedError
+
     def _flow(self) -> CallFlow:
         return self._live().flow
+
+    def _following(self) -> CallFlow | None:
+        running = self._mixing()
+        return running.flow if running is not None else None
 
     def play(self, audio: SoundSpec, *, loop: bool = False) -> PlayHandle:
         raise NotImplementedError
@@ -48,42 +57,47 @@ class CallControls:
     def set_agent_state(self, state: AgentState) -> None:
         """Tell the player the agent's state ("thinking", "speaking", ...) yourself."""
         checked = check_agent_state(state)
-        self._flow().set_agent_state(checked)
+        if (flow := self._following()) is not None:
+            flow.set_agent_state(checked)
 
     def set_user_state(self, state: UserState) -> None:
         """Tell the player the user's state ("speaking", "listening" or "away")."""
         checked = check_user_state(state)
-        self._flow().set_user_state(checked)
+        if (flow := self._following()) is not None:
+            flow.set_user_state(checked)
 
     def set_tools_running(self, running: bool) -> None:
         """Whether any (unnamed) tool call is in progress: drives ``tool_sound``."""
-        flow = self._flow()
-        flow.state.set_tools_running(bool(running))
-        flow.changed()
+        if (flow := self._following()) is not None:
+            flow.state.set_tools_running(bool(running))
+            flow.changed()
 
     def set_running_tools(self, tools: Mapping[str, str]) -> None:
         """The tool calls in progress, call id -> tool name (what session links report)."""
-        self._flow().set_tools(tools)
+        if (flow := self._following()) is not None:
+            flow.set_tools(tools)
 
     def tool_started(self, call_id: str, name: str) -> None:
         """A call of the tool ``name`` started; its sound is picked by name."""
-        flow = self._flow()
-        flow.state.tool_started(call_id, name)
-        flow.changed()
+        if (flow := self._following()) is not None:
+            flow.state.tool_started(call_id, name)
+            flow.changed()
 
     def tool_ended(self, call_id: str) -> None:
-        flow = self._flow()
-        flow.state.tool_ended(call_id)
-        flow.changed()
+        if (flow := self._following()) is not None:
+            flow.state.tool_ended(call_id)
+            flow.changed()
 
     # -- the bed and hold -------------------------------------------------------------------------
     def pause_ambient(self, fade: float = 0.5) -> None:
         """Fade the ambient bed out and hold its place."""
-        self._flow().bed.set("user", True, fade)
+        if (flow := self._following()) is not None:
+            flow.bed.set("user", True, fade)
 
     def resume_ambient(self, fade: float = 0.5) -> None:
         """Fade the ambient bed back in where it paused (unless on hold)."""
-        self._flow().bed.set("user", False, fade)
+        if (flow := self._following()) is not None:
+            flow.bed.set("user", False, fade)
 
     @property
     def on_hold(self) -> bool:

@@ -66,21 +66,22 @@ class Completions:
                 self._settle_one(item)
         waiting[:] = still
 
-    def settle_all(self) -> None:
-        """The player closed: everything settles now, heard or not (loop)."""
+    def settle_all(self, reason: str | None = None) -> None:
+        """The player closed or its output stopped: everything settles now, heard or not,
+        with ``reason`` on each handle that was not heard to its end (loop)."""
         finished = self._finished
         while finished:
-            self._settle_one(finished.popleft())
+            self._settle_one(finished.popleft(), reason)
         for item in self._waiting:
-            self._settle_one(item)
+            self._settle_one(item, reason)
         self._waiting.clear()
         for handle in list(self._handles):
-            handle._mark_done()
+            handle._mark_done(reason=reason)
         self._handles.clear()
 
-    def _settle_one(self, item: Finished) -> None:
+    def _settle_one(self, item: Finished, reason: str | None = None) -> None:
         _, handle, error = item
         self._handles.discard(handle)
-        handle._mark_done(error)
+        handle._mark_done(error, reason)
         if error is not None:
             logger.warning("roomtone: %s", error)

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from roomtone.config import AudioConfig, BuiltinAudioClip
+from roomtone.player.not_given import is_not_given
 from roomtone.registry import adapt_sound
 
 __all__ = ["choose", "coerce_spec", "is_stream"]
@@ -59,8 +60,11 @@ def _coerce_config(item: object, what: str) -> AudioConfig:
 
 
 def coerce_spec(spec: object, what: str) -> list[AudioConfig] | AudioConfig | None:
-    """Validate a sound argument early: a wrong type is a TypeError naming the argument."""
-    if spec is None:
+    """Validate a sound argument early: a wrong type is a TypeError naming the argument.
+
+    ``None`` and LiveKit's ``NOT_GIVEN`` mean no sound.
+    """
+    if spec is None or is_not_given(spec):
         return None
     spec = _adapted(spec, what) or spec
     if isinstance(spec, (list, tuple)):

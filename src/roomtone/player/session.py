@@ -176,10 +176,11 @@ class Session:
         renderer = PlayerRenderer(mixer, completions, reference)
         return cls(renderer, voices, flow, bed, completions)
 
-    async def release(self) -> None:
-        """After the output closed: stop stream feeders, settle every handle (loop)."""
+    async def release(self, reason: str | None = None) -> None:
+        """After the output closed: stop stream feeders, settle every handle with ``reason``
+        (loop)."""
         try:
             await self.voices.opener.aclose()
         finally:
             self.flow.close()
-            self.completions.settle_all()
+            self.completions.settle_all(reason)

@@ -235,9 +235,9 @@ async def test_a_real_room_is_recognised() -> None:
     assert is_livekit_room(rtc.Room())
     assert is_livekit_room(create_mock_room())  # the console's autospec mock
     assert not is_livekit_room(object())
-    # An unconnected real room goes to RoomOutput, which reports the SDK's refusal.
+    # An unconnected real room goes to RoomOutput, which refuses it before publishing.
     player = BackgroundAudioPlayer()
-    with pytest.raises(OutputError, match="local participant"):
+    with pytest.raises(OutputError, match="not connected"):
         await player.start(room=rtc.Room())
 
 
