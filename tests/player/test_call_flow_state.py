@@ -121,3 +121,21 @@ def test_cue_max_play_must_be_positive() -> None:
     for bad in (0.0, -1.0, 4000.0, "long"):
         with pytest.raises((ValueError, TypeError), match="max_play"):
             CueOptions(max_play=bad)  # type: ignore[arg-type]
+
+
+async def test_after_the_output_stops_state_calls_are_dropped_and_hold_raises() -> None:
+    """As for the facade's own calls: the session's events are ignored, a hold is refused."""
+    renderer = OfflineRenderer()
+    player = BackgroundAudioPlayer()
+    await player.start(room=renderer)
+    renderer.fail(RuntimeError("the room went away"))
+    player.set_agent_state("thinking")
+    player.tool_started("c1", "search")
+    player.set_running_tools({})
+    player.pause_ambient()
+    assert not player.on_hold and not player.input_muted
+    with pytest.raises(PlayerStateError, match="the room went away"):
+        player.hold()
+    with pytest.raises(PlayerStateError, match="the room went away"):
+        await player.play_closing("chime.wav")
+    await player.aclose()
