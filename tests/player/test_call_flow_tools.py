@@ -166,3 +166,31 @@ async def test_give_up_hands_over_to_hold_music(tone_file: Callable[..., str]) -
 def test_max_play_is_validated() -> None:
     with pytest.raises(ValueError, match="max_play"):
         CueOptions(max_play=0.0)
+
+
+@pytest.mark.parametrize("hand_over", [False, True])
+async def test_a_give_up_lasts_through_a_filler(
+    tone_file: Callable[..., str], hand_over: bool
+) -> None:
+    """The agent speaks after the cue gave up: the wait goes on given up, it does not restart."""
+    options: dict[str, object] = {"give_up_sound": tone_file(HOLD, 3.0)} if hand_over else {}
+    call = await Call.start(
+        tool_sound=tone_file(TOOL, 3.0),
+        tool=CueOptions(delay=0.0, max_play=2.0, fade_in=0.1, fade_out=0.1, resume_within=0.5),
+        ducking=False,
+        **options,
+    )
+    call.session.set_agent_state("thinking")
+    call.session.start_tool("slow_lookup")
+    await call.wait(3.0)
+    call.session.set_agent_state("speaking")  # a filler, longer than resume_within
+    await call.wait(1.0)
+    call.session.set_agent_state("thinking")
+    await call.wait(2.0)
+    await call.close()
+    assert call.level(TOOL, 0.2, 1.9) > ON
+    assert call.level(TOOL, 2.2, 6.0) < OFF  # not again after the filler
+    if hand_over:
+        assert call.level(HOLD, 2.2, 2.95) > ON
+        assert call.level(HOLD, 3.15, 3.95) < OFF  # silent under the filler
+        assert call.level(HOLD, 4.2, 6.0) > ON  # the hold music, again, after it

@@ -73,6 +73,7 @@ class CueController:
         self._factory: VoiceFactory | None = None
         self._give_up: VoiceFactory | None = None
         self._gave_up = False
+        self._start_given_up = False
         self._deadline = 0
         self._started_at = 0
         self.starts = 0  # how many fresh sounds began (for tests and stats)
@@ -101,12 +102,15 @@ class CueController:
         *,
         skip_delay: bool = False,
         give_up: VoiceFactory | None = None,
+        given_up: bool = False,
     ) -> None:
         """The state entered (thinking, or a tool started).
 
         ``skip_delay`` starts at once: the agent was already busy with the other cue (thinking
         handing over to a tool or back), so there is no short thought to stay silent for.
-        ``give_up`` makes the sound that takes over after ``max_play``.
+        ``give_up`` makes the sound that takes over after ``max_play``; ``given_up`` says the
+        wait already outlasted it (the agent spoke in between): a fresh start then plays the
+        give-up sound, or stays silent, instead of starting over.
         """
         voice = self._voice
         if self._stage in (_Stage.RELEASING, _Stage.HELD) and voice is not None and voice.active:
@@ -115,8 +119,8 @@ class CueController:
             return
         if self._stage in (_Stage.WAITING, _Stage.PLAYING):
             return
-        self._factory = factory
-        self._give_up = give_up
+        self._factory, self._give_up = (give_up, None) if given_up else (factory, give_up)
+        self._start_given_up = given_up
         self._stage = _Stage.WAITING
         self._deadline = now if skip_delay else now + self._frames(self.options.delay)
 
@@ -156,7 +160,7 @@ class CueController:
             new = factory(self._frames(self.options.fade_in)) if factory else None
             self._stage = _Stage.PLAYING
             self._started_at = now
-            self._gave_up = False
+            self._gave_up = self._start_given_up
             if new is not None:
                 self._voice = new
                 self.starts += 1

@@ -66,6 +66,7 @@ class CuePolicy:
         self._tool_sound: Resolved = None  # the sound the tool cue plays now, if on
         self._cue_sound: Resolved = None  # the sound the tool cue last had (it may resume)
         self._tool_held_back = False  # a tool with a sound waits behind speech or hold
+        self._tool_since: int | None = None  # mix position the tool cue first went on, this wait
 
     def update(self) -> None:
         """Bring both cues in line with the state; only changes reach the mixer."""
@@ -84,14 +85,20 @@ class CuePolicy:
             skip = handover or self._tool_held_back or was_tool_on
             # Another tool's sound must not resume the last one's paused voice.
             restart = self._cue_sound is not None and tool_sound != self._cue_sound
-            self._switch_on(cue, tool_sound, self._tool_options, skip, restart=restart)
+            if self._tool_since is None:
+                self._tool_since = mixer.position
+            given_up = self._past_max_play(self._tool_since, self._tool_options)
+            self._switch_on(
+                cue, tool_sound, self._tool_options, skip, restart=restart, given_up=given_up
+            )
             self._cue_sound = tool_sound
         elif not tool_on and was_tool_on:
             mixer.submit(lambda: cue.deactivate(mixer.position, at_once=quiet_now))
         self._tool_sound = tool_sound
-        self._tool_held_back = not tool_on and any(
-            s is not None for s in self.state.sounds.values()
-        )
+        pending = any(s is not None for s in self.state.sounds.values())
+        self._tool_held_back = not tool_on and pending
+        if not pending:
+            self._tool_since = None  # the wait is over: a next one may play its full time
         if thinking_on != self._thinking_on:
             self._thinking_on = thinking_on
             thinking = mixer.thinking
@@ -101,6 +108,12 @@ class CuePolicy:
             else:
                 mixer.submit(lambda: thinking.deactivate(mixer.position, at_once=quiet_now))
 
+    def _past_max_play(self, since: int, options: CueOptions) -> bool:
+        """Whether a wait that began at mix position ``since`` has outlasted ``max_play``."""
+        limit = options.max_play
+        frames = self._mixer.format.frames(limit) if limit is not None else 0
+        return limit is not None and self._mixer.position - since >= frames
+
     def _switch_on(
         self,
         cue: CueController,
@@ -109,8 +122,10 @@ class CuePolicy:
         skip_delay: bool,
         *,
         restart: bool = False,
+        given_up: bool = False,
     ) -> None:
-        """Activate ``cue`` with ``spec``; ``restart`` first ends the sound of another tool."""
+        """Activate ``cue`` with ``spec``; ``restart`` first ends the sound of another tool;
+        ``given_up``: this wait outlasted ``max_play`` already (see ``CueController``)."""
         mixer = self._mixer
         factory = self._voices.cue(spec, options, self._rng)
         give_up = (
@@ -124,6 +139,8 @@ class CuePolicy:
             if restart:
                 skip = skip or cue.sounding  # one tool's sound handing over to the next
                 cue.stop()
-            cue.activate(mixer.position, factory, skip_delay=skip, give_up=give_up)
+            cue.activate(
+                mixer.position, factory, skip_delay=skip, give_up=give_up, given_up=given_up
+            )
 
         mixer.submit(command)
