@@ -8,6 +8,8 @@ import sys
 import roomtone
 
 EXPECTED = {
+    "DEFAULT_CALL_CONTROL_TOOLS",
+    "AgentState",
     "AudioConfig",
     "AudioFileNotFoundError",
     "AudioFormat",
@@ -27,10 +29,16 @@ EXPECTED = {
     "OutputError",
     "PlayHandle",
     "PlayerStateError",
+    "ReferenceBlock",
+    "ReferenceTap",
+    "Renderer",
     "RoomtoneError",
     "ScriptedSession",
+    "SoundSpec",
     "SourceError",
     "StreamError",
+    "ToolSoundSpec",
+    "UserState",
     "WavFileOutput",
     "default_cache",
 }

@@ -17,6 +17,8 @@ from signals import band_db
 
 rtc = pytest.importorskip("livekit.rtc")
 
+pytestmark = pytest.mark.realtime  # the SDK's AudioSource paces in real time
+
 RATE = 48000
 QUICK = CueOptions(delay=0, fade_in=0.0, fade_out=0.0, min_play=0.0)
 

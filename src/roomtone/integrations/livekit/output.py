@@ -95,6 +95,7 @@ class RoomOutput(AudioOutput):
         self._pump: Pump | None = None
         self._captured = 0
         self._queue_end = 0.0  # monotonic time at which the queued audio will have played out
+        self._resting_until = 0.0  # while idle: when to look again (no captures meanwhile)
         self._idle: asyncio.Event | None = None
         self._listening = False
         self._closed = False
@@ -220,7 +221,7 @@ class RoomOutput(AudioOutput):
 
     # -- the pump's side --------------------------------------------------------------------
     def due_at(self) -> float:
-        return self._queue_end - self._lead
+        return max(self._queue_end - self._lead, self._resting_until)
 
     @property
     def current_lead(self) -> float:
@@ -256,7 +257,13 @@ class RoomOutput(AudioOutput):
         renderer, source, idle = self._renderer, self.source, self._idle
         assert renderer is not None and source is not None and idle is not None
         now = time.monotonic()
-        self._adapt(now)
+        if renderer.idle:  # nothing to hear: no render, no capture; look again next block
+            self._resting_until = now + self.frame_duration
+            return
+        if self._resting_until:  # back from rest: the queue ran dry on purpose
+            self._resting_until = 0.0
+        else:
+            self._adapt(now)
         start = max(self._queue_end, now)
         n = self._block_frames(now, start)
         frame = self._frame
