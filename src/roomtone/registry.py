@@ -22,12 +22,15 @@ import numpy as np
 
 __all__ = [
     "FrameAdapter",
+    "InputMuter",
     "OutputRequest",
     "OutputResolver",
     "SoundAdapter",
     "adapt_frame",
     "adapt_sound",
+    "mute_session_input",
     "register_frame_adapter",
+    "register_input_muter",
     "register_output_resolver",
     "register_sound_adapter",
     "resolve_output",
@@ -58,7 +61,11 @@ FrameAdapter = Callable[[Any], "tuple[np.ndarray[Any, Any], int] | None"]
 SoundAdapter = Callable[[Any], Any]
 """Returns a roomtone ``AudioConfig`` or source for a sound it recognises, else ``None``."""
 
+InputMuter = Callable[[Any, bool], "bool | None"]
+"""Mutes or unmutes the caller's audio into an agent session it recognises (True), else None."""
+
 _resolvers: list[OutputResolver] = []
+_input_muters: list[InputMuter] = []
 _frame_adapters: list[FrameAdapter] = []
 _sound_adapters: list[SoundAdapter] = []
 _loaded: set[str] = set()
@@ -77,6 +84,11 @@ def register_frame_adapter(adapter: FrameAdapter) -> None:
 def register_sound_adapter(adapter: SoundAdapter) -> None:
     if adapter not in _sound_adapters:
         _sound_adapters.append(adapter)
+
+
+def register_input_muter(muter: InputMuter) -> None:
+    if muter not in _input_muters:
+        _input_muters.append(muter)
 
 
 def _first(hooks: list[Callable[..., Any]], *args: Any) -> Any:
@@ -108,6 +120,12 @@ def adapt_frame(frame: object) -> tuple[np.ndarray[Any, Any], int] | None:
 def adapt_sound(item: object) -> Any:
     """A framework's sound description as a roomtone one, or ``None``."""
     return _ask(_sound_adapters, item)
+
+
+def mute_session_input(session: object, muted: bool) -> bool:
+    """Keep the caller's audio from ``session`` (or let it through); False if no integration
+    knows the session."""
+    return bool(_ask(_input_muters, session, muted))
 
 
 def load_integration_for(thing: object) -> bool:

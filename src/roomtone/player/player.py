@@ -13,7 +13,8 @@ import asyncio
 import logging
 import random
 import threading
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Literal
 
 from roomtone.config import AudioConfig, SoundSpec, check_seconds, check_volume
 from roomtone.engine.cue import CueOptions
@@ -22,13 +23,13 @@ from roomtone.engine.voice import DECLICK_SECONDS
 from roomtone.errors import PlayerStateError
 from roomtone.outputs.base import AudioOutput
 from roomtone.outputs.reference import ReferenceTap
-from roomtone.player.cues import check_agent_state, check_user_state
-from roomtone.player.events import AgentState, UserState
+from roomtone.player.call_api import CallControls
 from roomtone.player.handle import PlayHandle
 from roomtone.player.not_given import given
 from roomtone.player.selection import choose, coerce_spec, cue_spec
 from roomtone.player.session import Session, Sounds, close_output, resolve_target
 from roomtone.player.session_link import SessionLink
+from roomtone.player.tool_sounds import DEFAULT_CALL_CONTROL_TOOLS, ToolSounds, ToolSoundSpec
 from roomtone.registry import OutputRequest
 from roomtone.sources.cache import ClipCache
 
@@ -40,7 +41,7 @@ _CLOSE_TIMEOUT = 2.0
 _LIVEKIT_STREAM_TIMEOUT_MS = 200  # livekit-agents' default: accepted, as forwarding code passes it
 
 
-class BackgroundAudioPlayer:
+class BackgroundAudioPlayer(CallControls):
     """Ambient, thinking and tool sounds plus on-demand playback, mixed live into one output.
 
     Drop-in for ``livekit.agents.BackgroundAudioPlayer``; the keyword-only extras are roomtone's:
@@ -53,6 +54,7 @@ class BackgroundAudioPlayer:
     disconnected, its track was unpublished) ends the player: every handle settles with a
     ``reason``, the session is no longer followed, and ``play()`` raises; ``aclose()`` still
     releases the rest. LiveKit's ``NOT_GIVEN`` counts as an argument left out.
+    The call's shape, from ``call_control_tools`` to ``infer_wait``: see :class:`CallControls`.
     """
 
     def __init__(
@@ -60,7 +62,7 @@ class BackgroundAudioPlayer:
         *,
         ambient_sound: SoundSpec | None = None,
         thinking_sound: SoundSpec | None = None,
-        tool_sound: SoundSpec | None = None,
+        tool_sound: ToolSoundSpec | None = None,
         stream_timeout_ms: int = 200,
         ducking: Ducking | bool | None = True,
         thinking: CueOptions | None = None,
@@ -73,6 +75,11 @@ class BackgroundAudioPlayer:
         sample_rate: int = 48000,
         num_channels: int = 1,
         frame_duration: float = 0.05,
+        call_control_tools: Iterable[str] = DEFAULT_CALL_CONTROL_TOOLS,
+        give_up_sound: SoundSpec | None = None,
+        opening_sound: SoundSpec | None = None,
+        ambient_mode: Literal["duck", "gaps"] = "duck",
+        infer_wait: bool | None = None,
     ) -> None:
         if stream_timeout_ms != _LIVEKIT_STREAM_TIMEOUT_MS:
             # LiveKit's mixer waits up to this long for each slow stream on every round, which
@@ -86,7 +93,11 @@ class BackgroundAudioPlayer:
         self._sounds = Sounds(
             ambient=coerce_spec(ambient_sound, "ambient_sound"),
             thinking=cue_spec(thinking_sound, "thinking_sound"),
-            tool=cue_spec(tool_sound, "tool_sound"),
+            tools=ToolSounds(tool_sound, call_control_tools),
+            give_up=coerce_spec(give_up_sound, "give_up_sound"),
+            opening=coerce_spec(opening_sound, "opening_sound"),
+            ambient_mode=ambient_mode,
+            infer_wait=infer_wait,
             ducking=Ducking() if ducking is True else (ducking or None),
             thinking_options=thinking or CueOptions(),
             tool_options=tool or CueOptions(),
@@ -227,7 +238,7 @@ class BackgroundAudioPlayer:
             self.ambient_handle = running.bed.handle
             self.publication = target.publication
             if agent_session is not None:
-                self._link = SessionLink(agent_session, self)
+                self._link = running.flow.follow(SessionLink(agent_session, self))
         except BaseException:
             self._running = None
             await self._undo_start(target, running)
@@ -301,24 +312,6 @@ class BackgroundAudioPlayer:
         config = choose(spec, self._rng)
         return PlayHandle.finished() if config is None else voices.play(config, loop=loop)
 
-    # -- state (called by session links and framework integrations) -----------------------------
-    def set_agent_state(self, state: AgentState) -> None:
-        """Tell the player the agent's state ("thinking", "speaking", ...) yourself."""
-        checked = check_agent_state(state)
-        if (running := self._mixing()) is not None:
-            running.cues.set_agent_state(checked)
-
-    def set_user_state(self, state: UserState) -> None:
-        """Tell the player the user's state ("speaking", "listening" or "away")."""
-        checked = check_user_state(state)
-        if (running := self._mixing()) is not None:
-            running.cues.set_user_state(checked)
-
-    def set_tools_running(self, running: bool) -> None:
-        """Whether any tool call is in progress (drives ``tool_sound``)."""
-        if (live := self._mixing()) is not None:
-            live.cues.set_tools_running(bool(running))
-
     # -- live control ---------------------------------------------------------------------------
     @property
     def master_volume(self) -> float:
@@ -340,18 +333,6 @@ class BackgroundAudioPlayer:
         self._master_volume = level
         frames = mixer.format.frames(max(ramp, DECLICK_SECONDS))
         mixer.submit(lambda: mixer.master.set(level, frames))
-
-    def pause_ambient(self, fade: float = 0.5) -> None:
-        """Fade the ambient bed out and hold its place."""
-        fade = check_seconds("fade", fade)
-        if (running := self._mixing()) is not None:
-            running.bed.pause(fade)
-
-    def resume_ambient(self, fade: float = 0.5) -> None:
-        """Fade the ambient bed back in where it paused."""
-        fade = check_seconds("fade", fade)
-        if (running := self._mixing()) is not None:
-            running.bed.resume(fade)
 
     def set_ambient(self, sound: SoundSpec | None, crossfade: float = 2.0) -> PlayHandle | None:
         """Replace the ambient bed, crossfading over ``crossfade`` seconds (a scene change).

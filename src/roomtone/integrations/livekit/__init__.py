@@ -20,7 +20,7 @@ except ImportError as exc:
     raise MissingExtraError("LiveKit support", "livekit") from exc
 
 from roomtone import registry
-from roomtone.integrations.livekit.adapters import read_frame, read_sound
+from roomtone.integrations.livekit.adapters import mute_agent_session, read_frame, read_sound
 from roomtone.integrations.livekit.console import ConsoleOutput, console_instance
 from roomtone.integrations.livekit.output import (
     DEFAULT_FRAME_DURATION,
@@ -34,6 +34,7 @@ from roomtone.integrations.livekit.room import is_livekit_room, output_for_room,
 registry.register_output_resolver(resolve_room)
 registry.register_frame_adapter(read_frame)
 registry.register_sound_adapter(read_sound)
+registry.register_input_muter(mute_agent_session)
 
 __all__ = [
     "DEFAULT_FRAME_DURATION",
