@@ -1,0 +1,207 @@
+"""The echo canceller: remove what roomtone sent from what the caller's microphone heard.
+
+Feed it two streams on one clock:
+
+- :meth:`EchoCanceller.push_reference`: every chunk roomtone sent (the bed, cues and, where
+  roomtone sees it, the agent's own voice), with the time it left for the caller;
+- :meth:`EchoCanceller.process`: every chunk of the caller's audio, with the time it arrived.
+  It returns the same number of samples with the echo removed, for the agent's VAD and STT.
+
+Inside, per 10 ms of capture: the :class:`~roomtone.echo.delay.DelayEstimator` finds how far
+the echo lags the reference (20-500 ms on real calls); a delay line hands AEC3 the reference
+from that long ago less a small headroom, and AEC3's own filter covers the rest (the room's
+reverberation and a few tens of milliseconds of drift). Chunks of any size are regrouped into
+10 ms frames; when sizes are multiples of 10 ms and the rate is one AEC3 runs at natively
+(8, 16, 24, 32 or 48 kHz), nothing is delayed. Other rates are resampled to the next such
+rate and back, and other sizes add one constant delay of under 10 ms at the start.
+
+Both methods take a lock, so the reference may come from the output's thread and the capture
+from the input's. Each call does a few 10 ms AEC3 steps (well under a millisecond each):
+cheap enough to run on the event loop.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from roomtone.echo.aec3 import Aec3, to_int16
+from roomtone.echo.convert import StreamResampler, mono
+from roomtone.echo.delay import DelayEstimate, DelayEstimator
+from roomtone.echo.ring import SampleRing
+from roomtone.echo.timeline import StreamClock
+
+__all__ = ["DEFAULT_MAX_DELAY", "EchoCanceller", "processing_rate"]
+
+DEFAULT_MAX_DELAY = 0.6
+_NATIVE_RATES = (8000, 16000, 24000, 32000, 48000)
+_HEADROOM_S = 0.02  # the delay line stops this short of the estimate; AEC3 finds the rest
+_RETARGET_S = 0.015  # a new estimate moves the delay line only if it differs by more
+
+FloatArray = npt.NDArray[np.float32]
+
+
+def processing_rate(rate: int) -> int:
+    """The rate the canceller works at for audio at ``rate``: itself, or the next native one."""
+    if rate in _NATIVE_RATES:
+        return rate
+    for native in (16000, 32000, 48000):
+        if native >= rate:
+            return native
+    raise ValueError(f"sample_rate must be at most 48000 Hz for echo cancellation, got {rate}")
+
+
+def _as_float_frames(samples: npt.NDArray[Any], channels: int, what: str) -> FloatArray:
+    array = np.asarray(samples)
+    if array.ndim == 1:
+        array = array.reshape(-1, 1)
+    if array.ndim != 2 or array.shape[1] != channels:
+        raise ValueError(
+            f"{what} must be shaped (frames, {channels}) or (frames,) for mono, "
+            f"got {np.asarray(samples).shape}"
+        )
+    if array.dtype == np.int16:
+        scaled: FloatArray = array.astype(np.float32) / np.float32(32768.0)
+        return scaled
+    if array.dtype.kind == "f":
+        floats: FloatArray = np.ascontiguousarray(array, dtype=np.float32)
+        return floats
+    raise ValueError(f"{what} must be int16 PCM or float samples, got dtype {array.dtype}")
+
+
+class EchoCanceller:
+    """Cancel roomtone's own audio from the caller's, with the delay found automatically.
+
+    ``sample_rate`` and ``num_channels`` describe the caller's audio (any rate up to 48 kHz, any
+    channel count); ``reference_rate`` is the rate of what roomtone sends (default: the same).
+    ``max_delay`` is the longest echo delay searched for, in seconds.
+    """
+
+    def __init__(
+        self,
+        *,
+        sample_rate: int,
+        num_channels: int = 1,
+        reference_rate: int | None = None,
+        max_delay: float = DEFAULT_MAX_DELAY,
+    ) -> None:
+        if sample_rate <= 0:
+            raise ValueError(f"sample_rate must be positive, got {sample_rate}")
+        if num_channels < 1:
+            raise ValueError(f"num_channels must be at least 1, got {num_channels}")
+        self.sample_rate = sample_rate
+        self.num_channels = num_channels
+        self.reference_rate = reference_rate or sample_rate
+        rate = processing_rate(sample_rate)
+        self._rate = rate
+        self._frame = rate // 100
+        self._aec = Aec3(capture_rate=rate, capture_channels=num_channels, render_rate=rate)
+        self._estimator = DelayEstimator(rate, max_delay_s=max_delay)
+        history = int(rate * (max_delay + 1.5))
+        self._reference = SampleRing(history)
+        self._capture_ring = SampleRing(history)
+        self._reference_clock = StreamClock(rate)
+        self._capture_clock = StreamClock(rate)
+        self._reference_in = StreamResampler(self.reference_rate, rate, 1)
+        self._capture_in = StreamResampler(sample_rate, rate, num_channels)
+        self._capture_out = StreamResampler(rate, sample_rate, num_channels)
+        self._origin: float | None = None
+        self._pending = np.zeros((0, num_channels), np.float32)
+        self._pending_position = 0
+        self._ready = np.zeros((0, num_channels), np.float32)
+        self._line = 0  # the delay line, in processing-rate samples
+        self._lock = threading.Lock()
+        self.frames_processed = 0
+
+    @property
+    def delay(self) -> float | None:
+        """The echo delay found so far, in seconds; None until one stood out clearly."""
+        estimate = self._estimator.estimate
+        return None if estimate is None else estimate.delay_s
+
+    @property
+    def delay_estimate(self) -> DelayEstimate | None:
+        return self._estimator.estimate
+
+    def _origin_for(self, at: float | None) -> float:
+        if self._origin is None and at is not None:
+            self._origin = at
+        return 0.0 if self._origin is None else self._origin
+
+    def push_reference(self, samples: npt.NDArray[Any], *, at: float | None = None) -> None:
+        """Record a chunk roomtone sent: (frames, channels) or (frames,), int16 or float.
+
+        ``at`` is when its first sample left for the caller, on the clock ``process`` uses;
+        without it chunks are taken as back to back from the start of the timeline.
+        """
+        array = np.asarray(samples)
+        channels = 1 if array.ndim == 1 else int(array.shape[1])
+        floats = mono(_as_float_frames(array, channels, "reference audio"))
+        with self._lock:
+            resampled = self._reference_in(floats)
+            if resampled.shape[0] == 0:
+                return
+            position = self._reference_clock.place(resampled.shape[0], at, self._origin_for(at))
+            self._reference.write(position, resampled)
+
+    def process(self, samples: npt.NDArray[Any], *, at: float | None = None) -> npt.NDArray[Any]:
+        """The caller's chunk with roomtone's echo removed: same shape, dtype and length."""
+        floats = _as_float_frames(samples, self.num_channels, "caller audio")
+        with self._lock:
+            resampled = self._capture_in(floats)
+            if resampled.shape[0]:
+                position = self._capture_clock.place(resampled.shape[0], at, self._origin_for(at))
+                expected = self._pending_position + self._pending.shape[0]
+                self._pending_position += position - expected
+                self._pending = np.concatenate([self._pending, resampled])
+            self._run_frames()
+            cleaned = self._take(floats.shape[0])
+        return _like(cleaned, np.asarray(samples))
+
+    def _run_frames(self) -> None:
+        frame = self._frame
+        done: list[FloatArray] = []
+        while self._pending.shape[0] >= frame:
+            block, self._pending = self._pending[:frame], self._pending[frame:]
+            position = self._pending_position
+            self._pending_position += frame
+            done.append(self._cancel(block, position))
+        if done:
+            out = self._capture_out(np.concatenate(done))
+            self._ready = np.concatenate([self._ready, out])
+
+    def _cancel(self, block: FloatArray, position: int) -> FloatArray:
+        self._capture_ring.write(position, mono(block))
+        estimate = self._estimator.maybe_update(self._capture_ring, self._reference)
+        if estimate is not None:
+            target = max(0, round((estimate.delay_s - _HEADROOM_S) * self._rate))
+            if abs(target - self._line) > _RETARGET_S * self._rate:
+                self._line = target
+        render = self._reference.read(position - self._line, self._frame)
+        self._aec.analyze_render(to_int16(render))
+        # AEC3's hint: what the delay line leaves for it to find (all of it before an estimate).
+        residual_ms = round(_HEADROOM_S * 1000) if self._line else 0
+        cleaned = self._aec.process_capture(to_int16(block), residual_ms)
+        self.frames_processed += 1
+        floats: FloatArray = cleaned.astype(np.float32) / np.float32(32768.0)
+        return floats
+
+    def _take(self, frames: int) -> FloatArray:
+        short = frames - self._ready.shape[0]
+        if short > 0:  # the first chunks did not fill a 10 ms frame: a constant delay from now
+            pad = np.zeros((short, self.num_channels), np.float32)
+            self._ready = np.concatenate([pad, self._ready])
+        out: FloatArray = self._ready[:frames]
+        self._ready = self._ready[frames:]
+        return out
+
+
+def _like(cleaned: FloatArray, original: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """``cleaned`` in the caller's dtype and shape."""
+    shaped = cleaned.reshape(original.shape)
+    if original.dtype == np.int16:
+        return to_int16(shaped)
+    return shaped.astype(original.dtype, copy=False)
