@@ -1,0 +1,50 @@
+"""A simulated echo path: what roomtone sent, played by the caller's loudspeaker, heard again.
+
+loudspeaker -> room -> microphone is modelled as a synthetic room impulse response (a direct
+path, a few early reflections and an exponentially decaying diffuse tail: a speakerphone on a
+desk in a small office, RT60 0.25 s), a transport + network + device delay, an echo return
+loss, and the microphone's own noise floor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+MIC_NOISE_DBFS = -65.0
+
+
+def room_impulse_response(rate: int, *, rt60: float = 0.25, seed: int = 7) -> np.ndarray:
+    """Unit-energy RIR: direct path, reflections at 3-15 ms, diffuse tail 12 dB below."""
+    rng = np.random.default_rng(seed)
+    n = int(rt60 * rate)
+    t = np.arange(n) / rate
+    tail = rng.standard_normal(n) * np.exp(-6.9 * t / rt60)
+    tail[: int(0.004 * rate)] = 0.0
+    tail *= 10 ** (-12 / 20) / np.sqrt(np.sum(tail**2))
+    rir = tail
+    rir[0] += 1.0
+    for delay_s, gain in ((0.003, -0.45), (0.0071, 0.3), (0.0113, -0.22), (0.0148, 0.15)):
+        rir[int(delay_s * rate)] += gain
+    return rir / np.sqrt(np.sum(rir**2))
+
+
+@dataclass(frozen=True)
+class EchoPath:
+    delay_s: float
+    erl_db: float
+    """Echo level relative to what was sent: 0 dB (loud speakerphone) or -10 dB."""
+
+
+def echo_of(sent: np.ndarray, rate: int, path: EchoPath) -> np.ndarray:
+    """The echo of ``sent`` (mono float) as the caller's microphone hears it, same length."""
+    wet = np.convolve(sent, room_impulse_response(rate))[: sent.shape[0]]
+    wet *= 10 ** (path.erl_db / 20)
+    delay = round(path.delay_s * rate)
+    return np.concatenate([np.zeros(delay), wet])[: sent.shape[0]]
+
+
+def mic_noise(frames: int, rate: int, seed: int = 3) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal(frames) * 10 ** (MIC_NOISE_DBFS / 20)
