@@ -38,7 +38,7 @@ __all__ = ["DEFAULT_MAX_DELAY", "EchoCanceller", "processing_rate"]
 
 DEFAULT_MAX_DELAY = 0.6
 _NATIVE_RATES = (8000, 16000, 24000, 32000, 48000)
-_HEADROOM_S = 0.02  # the delay line stops this short of the estimate; AEC3 finds the rest
+_HEADROOM_S = 0.005  # the delay line stops this short of the estimate; AEC3 finds the rest
 _RETARGET_S = 0.015  # a new estimate moves the delay line only if it differs by more
 
 FloatArray = npt.NDArray[np.float32]
@@ -98,7 +98,7 @@ class EchoCanceller:
         rate = processing_rate(sample_rate)
         self._rate = rate
         self._frame = rate // 100
-        self._aec = Aec3(capture_rate=rate, capture_channels=num_channels, render_rate=rate)
+        self._aec = self._new_aec3()
         self._estimator = DelayEstimator(rate, max_delay_s=max_delay)
         history = int(rate * (max_delay + 1.5))
         self._reference = SampleRing(history)
@@ -112,9 +112,14 @@ class EchoCanceller:
         self._pending = np.zeros((0, num_channels), np.float32)
         self._pending_position = 0
         self._ready = np.zeros((0, num_channels), np.float32)
-        self._line = 0  # the delay line, in processing-rate samples
+        self._line: int | None = None  # the delay line in samples; None until an echo is found
         self._lock = threading.Lock()
         self.frames_processed = 0
+
+    def _new_aec3(self) -> Aec3:
+        return Aec3(
+            capture_rate=self._rate, capture_channels=self.num_channels, render_rate=self._rate
+        )
 
     @property
     def delay(self) -> float | None:
@@ -178,12 +183,20 @@ class EchoCanceller:
         estimate = self._estimator.maybe_update(self._capture_ring, self._reference)
         if estimate is not None:
             target = max(0, round((estimate.delay_s - _HEADROOM_S) * self._rate))
-            if abs(target - self._line) > _RETARGET_S * self._rate:
+            if self._line is None or abs(target - self._line) > _RETARGET_S * self._rate:
                 self._line = target
+                # A filter adapted to the old alignment would mislead AEC3 for seconds; a
+                # fresh one starts from its cautious initial state and converges in about 1 s.
+                self._aec = self._new_aec3()
+        if self._line is None:
+            # No echo found yet (none may exist: a headset). AEC3 is not fed, because from its
+            # initial state it assumes a loud echo and would suppress the caller for seconds.
+            self.frames_processed += 1
+            return block
         render = self._reference.read(position - self._line, self._frame)
         self._aec.analyze_render(to_int16(render))
         # AEC3's hint: what the delay line leaves for it to find (all of it before an estimate).
-        residual_ms = round(_HEADROOM_S * 1000) if self._line else 0
+        residual_ms = round(_HEADROOM_S * 1000)
         cleaned = self._aec.process_capture(to_int16(block), residual_ms)
         self.frames_processed += 1
         floats: FloatArray = cleaned.astype(np.float32) / np.float32(32768.0)

@@ -76,11 +76,12 @@ class DelayEstimator:
     def maybe_update(self, capture: SampleRing, reference: SampleRing) -> DelayEstimate | None:
         """Analyse if 0.2 s of capture came since the last time; a new trusted estimate or None."""
         end = capture.end
-        if self._next_update is None:
-            self._next_update = end + self.window
+        if self._next_update is None:  # the first look comes early; silence fills the window
+            self._next_update = end + self._update
         if end < self._next_update:
             return None
-        self._next_update = end + self._update
+        # Until the echo is found, look twice as often: the delay line waits for it.
+        self._next_update = end + (self._update if self.estimate else self._update // 2)
         near = _decimate(capture.read(end - self.window, self.window), self._factor)
         far = _decimate(
             reference.read(end - self.window - self.max_lag, self.window + self.max_lag),
