@@ -10,9 +10,10 @@ samples: cheap, and the direct path's correlation peak stays sharp to ±0.25 ms)
 it takes the last second of capture and the reference up to ``max_delay`` earlier,
 adds their cross-spectrum to a running average (so evidence builds over seconds and a
 change of delay is followed within one or two), whitens it and picks the peak. A peak counts
-only if it stands well above the rest of the correlation, and only while the reference is
-playing; silence, a caller with a headset (no echo) or loud double talk leave the last
-estimate in place.
+only if it stands well above the rest of the correlation, while the reference is playing,
+and in two looks in a row; to replace the delay held, it must also beat that delay's own
+correlation by half as much again (music repeats itself a beat apart). Silence, a caller with
+a headset (no echo) or loud double talk leave the last estimate in place.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ ANALYSIS_RATE = 4000
 WINDOW_S = 1.0
 UPDATE_S = 0.2
 _SMOOTHING = 0.35  # weight of the newest cross-spectrum in the running average
-_MIN_PEAK_RATIO = 6.0  # peak over the correlation's RMS below which an estimate is not trusted
+_MIN_PEAK_RATIO = 12.0  # peak over the correlation's RMS below which a peak is not trusted
+_SWITCH_MARGIN = 1.5  # a new delay must beat the current one's correlation by this factor
+_CONFIRMATIONS = 2  # consecutive looks that must agree before the delay moves
 _SILENCE = 1e-7  # mean square below which a window carries no evidence (-70 dBFS)
 
 FloatArray = npt.NDArray[np.float32]
@@ -72,6 +75,8 @@ class DelayEstimator:
         self._cross: npt.NDArray[np.complex128] | None = None
         self._next_update: int | None = None
         self.estimate: DelayEstimate | None = None
+        self._candidate: int | None = None
+        self._agreed = 0
 
     def maybe_update(self, capture: SampleRing, reference: SampleRing) -> DelayEstimate | None:
         """Analyse if 0.2 s of capture came since the last time; a new trusted estimate or None."""
@@ -105,5 +110,20 @@ class DelayEstimator:
         ratio = float(by_delay[peak]) / rms if rms > 0 else 0.0
         if ratio < _MIN_PEAK_RATIO:
             return None
+        current = self.estimate
+        if current is not None:
+            held = round(current.delay_s * ANALYSIS_RATE)
+            # Music repeats itself: a peak a beat away must clearly beat the one we hold.
+            if abs(peak - held) <= 4 or by_delay[peak] < _SWITCH_MARGIN * by_delay[held]:
+                self._candidate, self._agreed = None, 0
+                self.estimate = DelayEstimate(current.delay_s, float(by_delay[held]) / rms)
+                return self.estimate
+        if self._candidate is not None and abs(peak - self._candidate) <= 4:
+            self._agreed += 1
+        else:
+            self._candidate, self._agreed = peak, 1
+        if self._agreed < _CONFIRMATIONS:
+            return None
+        self._candidate, self._agreed = None, 0
         self.estimate = DelayEstimate(delay_s=peak / ANALYSIS_RATE, peak_ratio=ratio)
         return self.estimate
