@@ -2,11 +2,13 @@
 
 Pseudo-words (random consonant-vowel syllables) in many eSpeak voices: a babble bed, the bot's
 own speech and the caller's speech, with no recordings involved. eSpeak runs in synchronous
-mode, so rendering is deterministic and needs no audio device.
+mode and needs no audio device. It keeps state from one utterance to the next, so each talker
+gets a freshly loaded library: a talker sounds the same whichever tests ran before.
 """
 
 from __future__ import annotations
 
+import _ctypes
 import ctypes
 import functools
 
@@ -63,10 +65,9 @@ class _Espeak:
         assert self._lib.espeak_Synth(data, len(data) + 1, 0, 1, 0, _CHARS_UTF8, None, None) == 0
         return np.frombuffer(b"".join(self._chunks), np.int16).astype(np.float64) / 32768.0
 
-
-@functools.cache
-def _engine() -> _Espeak:
-    return _Espeak()
+    def close(self) -> None:
+        self._lib.espeak_Terminate()
+        _ctypes.dlclose(self._lib._handle)
 
 
 _CONSONANTS = "bdfgklmnprstvz"
@@ -78,12 +79,12 @@ def _pseudo_words(rng: np.random.Generator, words: int) -> str:
     out = []
     for _ in range(words):
         syllables = rng.integers(1, 4)
-        out.append("".join(rng.choice(list(_CONSONANTS)) + rng.choice(list(_VOWELS)) for _ in range(syllables)))
+        out.append(
+            "".join(
+                rng.choice(list(_CONSONANTS)) + rng.choice(list(_VOWELS)) for _ in range(syllables)
+            )
+        )
     return " ".join(out) + "."
-
-
-def _to_rate(x: np.ndarray, rate: int) -> np.ndarray:
-    return soxr.resample(x, _engine().rate, rate)
 
 
 @functools.cache
@@ -97,11 +98,16 @@ def talker(seed: int, seconds: float, rate: int, *, pause_s: float = 0.35) -> np
     parts: list[np.ndarray] = []
     total = 0
     target = int(seconds * rate)
-    while total < target:
-        speech = _to_rate(_engine().speak(_pseudo_words(rng, int(rng.integers(3, 7))), voice, pitch, wpm), rate)
-        gap = np.zeros(int(rng.uniform(0.5, 1.5) * pause_s * rate))
-        parts += [speech, gap]
-        total += speech.shape[0] + gap.shape[0]
+    engine = _Espeak()
+    try:
+        while total < target:
+            words = _pseudo_words(rng, int(rng.integers(3, 7)))
+            speech = soxr.resample(engine.speak(words, voice, pitch, wpm), engine.rate, rate)
+            gap = np.zeros(int(rng.uniform(0.5, 1.5) * pause_s * rate))
+            parts += [speech, gap]
+            total += speech.shape[0] + gap.shape[0]
+    finally:
+        engine.close()
     out = np.concatenate(parts)[:target]
     active = out[np.abs(out) > 1e-3]
     return out * (0.1 / np.sqrt(np.mean(active**2)))

@@ -39,6 +39,8 @@ __all__ = ["DEFAULT_MAX_DELAY", "EchoCanceller", "processing_rate"]
 DEFAULT_MAX_DELAY = 0.6
 _NATIVE_RATES = (8000, 16000, 24000, 32000, 48000)
 _HEADROOM_S = 0.005  # the delay line stops this short of the estimate; AEC3 finds the rest
+_HEADROOM_MS = round(_HEADROOM_S * 1000)  # AEC3's hint: what the delay line leaves to it
+_REPLAY_S = 1.0  # capture replayed into a fresh AEC3 (about 1 ms of CPU per 100 ms replayed)
 _RETARGET_S = 0.015  # a new estimate moves the delay line only if it differs by more
 
 FloatArray = npt.NDArray[np.float32]
@@ -115,6 +117,7 @@ class EchoCanceller:
         self._line: int | None = None  # the delay line in samples; None until an echo is found
         self._lock = threading.Lock()
         self.frames_processed = 0
+        self._first_capture: int | None = None
 
     def _new_aec3(self) -> Aec3:
         return Aec3(
@@ -179,15 +182,15 @@ class EchoCanceller:
             self._ready = np.concatenate([self._ready, out])
 
     def _cancel(self, block: FloatArray, position: int) -> FloatArray:
+        if self._first_capture is None:
+            self._first_capture = position
         self._capture_ring.write(position, mono(block))
         estimate = self._estimator.maybe_update(self._capture_ring, self._reference)
         if estimate is not None:
             target = max(0, round((estimate.delay_s - _HEADROOM_S) * self._rate))
             if self._line is None or abs(target - self._line) > _RETARGET_S * self._rate:
                 self._line = target
-                # A filter adapted to the old alignment would mislead AEC3 for seconds; a
-                # fresh one starts from its cautious initial state and converges in about 1 s.
-                self._aec = self._new_aec3()
+                self._restart_aec3(position)
         if self._line is None:
             # No echo found yet (none may exist: a headset). AEC3 is not fed, because from its
             # initial state it assumes a loud echo and would suppress the caller for seconds.
@@ -195,12 +198,31 @@ class EchoCanceller:
             return block
         render = self._reference.read(position - self._line, self._frame)
         self._aec.analyze_render(to_int16(render))
-        # AEC3's hint: what the delay line leaves for it to find (all of it before an estimate).
-        residual_ms = round(_HEADROOM_S * 1000)
-        cleaned = self._aec.process_capture(to_int16(block), residual_ms)
+        cleaned = self._aec.process_capture(to_int16(block), _HEADROOM_MS)
         self.frames_processed += 1
         floats: FloatArray = cleaned.astype(np.float32) / np.float32(32768.0)
         return floats
+
+    def _restart_aec3(self, position: int) -> None:
+        """A fresh AEC3 for a new delay line, trained on the echo heard while finding it.
+
+        A filter adapted to the old alignment would mislead AEC3 for seconds, so it starts
+        afresh; replaying up to :data:`_REPLAY_S` of the capture already heard (mono, copied to
+        every channel) through the new alignment gives it that much head start on converging.
+        """
+        self._aec = self._new_aec3()
+        line = 0 if self._line is None else self._line
+        frame = self._frame
+        # From where the aligned reference begins: frames with nothing to cancel teach nothing.
+        first = position if self._first_capture is None else self._first_capture + line
+        oldest = max(self._capture_ring.end - self._capture_ring.size, first)
+        start = max(position - round(_REPLAY_S * self._rate), oldest)
+        start = position - (position - start) // frame * frame
+        for at in range(start, position, frame):
+            render = self._reference.read(at - line, frame)
+            self._aec.analyze_render(to_int16(render))
+            heard = np.repeat(self._capture_ring.read(at, frame)[:, None], self.num_channels, 1)
+            self._aec.process_capture(to_int16(heard), _HEADROOM_MS)
 
     def _take(self, frames: int) -> FloatArray:
         short = frames - self._ready.shape[0]

@@ -10,9 +10,10 @@ samples: cheap, and the direct path's correlation peak stays sharp to ±0.25 ms)
 it takes the last second of capture and the reference up to ``max_delay`` earlier,
 adds their cross-spectrum to a running average (so evidence builds over seconds and a
 change of delay is followed within one or two), whitens it and picks the peak. A peak counts
-only if it stands well above the rest of the correlation, while the reference is playing,
-and in two looks in a row; to replace the delay held, it must also beat that delay's own
-correlation by half as much again (music repeats itself a beat apart). Silence, a caller with
+only if it stands well above the rest of the correlation, while the reference is playing.
+The first one is taken at once (the canceller can start); to replace the delay held, a new
+peak must show in two looks in a row and beat that delay's own correlation by half as much
+again (music repeats itself a beat apart). Silence, a caller with
 a headset (no echo) or loud double talk leave the last estimate in place.
 """
 
@@ -122,7 +123,7 @@ class DelayEstimator:
             self._agreed += 1
         else:
             self._candidate, self._agreed = peak, 1
-        if self._agreed < _CONFIRMATIONS:
+        if current is not None and self._agreed < _CONFIRMATIONS:
             return None
         self._candidate, self._agreed = None, 0
         self.estimate = DelayEstimate(delay_s=peak / ANALYSIS_RATE, peak_ratio=ratio)
