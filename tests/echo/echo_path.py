@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.signal import fftconvolve
 
 MIC_NOISE_DBFS = -70.0  # a phone microphone's floor after its codec; counted against ERLE
 
@@ -39,7 +40,7 @@ class EchoPath:
 
 def echo_of(sent: np.ndarray, rate: int, path: EchoPath) -> np.ndarray:
     """The echo of ``sent`` (mono float) as the caller's microphone hears it, same length."""
-    wet = np.convolve(sent, room_impulse_response(rate))[: sent.shape[0]]
+    wet = fftconvolve(sent, room_impulse_response(rate))[: sent.shape[0]]
     wet *= 10 ** (path.erl_db / 20)
     delay = round(path.delay_s * rate)
     return np.concatenate([np.zeros(delay), wet])[: sent.shape[0]]

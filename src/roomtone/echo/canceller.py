@@ -117,6 +117,9 @@ class EchoCanceller:
         self._line: int | None = None  # the delay line in samples; None until an echo is found
         self._lock = threading.Lock()
         self.frames_processed = 0
+        self.latency_frames = 0
+        """Samples of delay added to the caller's audio (0 for whole 10 ms chunks at 8, 16,
+        24, 32 or 48 kHz)."""
         self._first_capture: int | None = None
 
     def _new_aec3(self) -> Aec3:
@@ -226,9 +229,13 @@ class EchoCanceller:
 
     def _take(self, frames: int) -> FloatArray:
         short = frames - self._ready.shape[0]
-        if short > 0:  # the first chunks did not fill a 10 ms frame: a constant delay from now
-            pad = np.zeros((short, self.num_channels), np.float32)
+        if short > 0:
+            # Chunks that are not whole 10 ms frames (or a resampler still filling) leave the
+            # output short once: pad with a frame to spare, a constant delay from then on.
+            slack = self.sample_rate // 100
+            pad = np.zeros((short + slack, self.num_channels), np.float32)
             self._ready = np.concatenate([pad, self._ready])
+            self.latency_frames += short + slack
         out: FloatArray = self._ready[:frames]
         self._ready = self._ready[frames:]
         return out
