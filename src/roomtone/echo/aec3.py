@@ -52,6 +52,7 @@ class Aec3:
         self.render_rate = render_rate
         self._capture_frame = capture_rate // 100
         self._render_frame = render_rate // 100
+        self._delay_ms: int | None = None
 
     def analyze_render(self, render: Int16Array) -> None:
         """Tell AEC3 what the far end (the loudspeaker) is about to play."""
@@ -78,7 +79,10 @@ class Aec3:
             self.capture_channels,
             self._capture_frame,
         )
-        self._apm.set_stream_delay_ms(int(min(max(delay_ms, 0), 500)))
+        delay_ms = int(min(max(delay_ms, 0), 500))
+        if delay_ms != self._delay_ms:  # one FFI round trip fewer per frame
+            self._apm.set_stream_delay_ms(delay_ms)
+            self._delay_ms = delay_ms
         self._apm.process_stream(frame)
         pcm: Int16Array = np.frombuffer(frame.data, dtype=np.int16)
         cleaned: Int16Array = pcm.reshape(self._capture_frame, self.capture_channels).copy()
