@@ -154,3 +154,47 @@ def test_importing_roomtone_echo_does_not_load_the_sdk():
         "assert 'livekit.rtc' not in sys.modules, 'roomtone.echo imported the SDK'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_two_reference_streams_are_summed_by_their_own_times():
+    """The bed's track and the agent's voice reach the caller mixed; each is pushed apart,
+    in different chunk sizes and at different moments, and both echoes are removed."""
+    from voices import talker
+
+    rate = 16000
+    seconds = 5.0
+    bed = babble(seconds, rate) * 0.5
+    voice = talker(5, seconds, rate)
+    heard_sum = bed + voice
+    echo = echo_of(heard_sum, rate, EchoPath(0.12, 0.0))
+    mic = echo + mic_noise(echo.shape[0], rate)
+    canceller = EchoCanceller(sample_rate=rate)
+    start = 50.0
+    voice_chunk = 480  # the agent's voice comes in 30 ms frames, bed in 20 ms
+    out = []
+    for i in range(0, mic.shape[0], 320):
+        canceller.push_reference(bed[i : i + 320], at=start + i / rate, stream="bed")
+        if i % voice_chunk < 320:
+            j = i - i % voice_chunk
+            canceller.push_reference(
+                voice[j : j + voice_chunk], at=start + j / rate, stream="voice"
+            )
+        out.append(canceller.process(mic[i : i + 320].astype(np.float32), at=start + i / rate))
+    cleaned = np.concatenate(out)
+    settled = slice(rate, None)
+    assert canceller.delay == pytest.approx(0.12, abs=0.003)
+    assert db(echo[settled]) - db(cleaned[settled]) >= 25.0
+
+
+def test_sample_ring_adds_streams_and_forgets_old_positions():
+    from roomtone.echo.ring import SampleRing
+
+    ring = SampleRing(8)
+    ring.add(0, np.ones(4, np.float32))
+    ring.add(2, np.ones(4, np.float32))
+    np.testing.assert_array_equal(ring.read(0, 6), [1, 1, 2, 2, 1, 1])
+    ring.write(10, np.full(2, 3.0, np.float32))  # a gap of silence, then new samples
+    np.testing.assert_array_equal(ring.read(4, 8), [1, 1, 0, 0, 0, 0, 3, 3])
+    assert ring.read(0, 4).tolist() == [0, 0, 0, 0]  # aged out of the 8-sample ring
+    ring.add(1, np.ones(3, np.float32))  # too old to keep: dropped, nothing else changes
+    np.testing.assert_array_equal(ring.read(4, 8), [1, 1, 0, 0, 0, 0, 3, 3])

@@ -23,6 +23,7 @@ cheap enough to run on the event loop.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,14 @@ _REPLAY_S = 1.0  # capture replayed into a fresh AEC3 (about 1 ms of CPU per 100
 _RETARGET_S = 0.015  # a new estimate moves the delay line only if it differs by more
 
 FloatArray = npt.NDArray[np.float32]
+
+
+@dataclass
+class _Feed:
+    """One reference stream: its resampler to the processing rate and its timeline clock."""
+
+    resampler: StreamResampler
+    clock: StreamClock
 
 
 def processing_rate(rate: int) -> int:
@@ -105,9 +114,8 @@ class EchoCanceller:
         history = int(rate * (max_delay + 1.5))
         self._reference = SampleRing(history)
         self._capture_ring = SampleRing(history)
-        self._reference_clock = StreamClock(rate)
         self._capture_clock = StreamClock(rate)
-        self._reference_in = StreamResampler(self.reference_rate, rate, 1)
+        self._feeds: dict[str, _Feed] = {}
         self._capture_in = StreamResampler(sample_rate, rate, num_channels)
         self._capture_out = StreamResampler(rate, sample_rate, num_channels)
         self._origin: float | None = None
@@ -142,21 +150,39 @@ class EchoCanceller:
             self._origin = at
         return 0.0 if self._origin is None else self._origin
 
-    def push_reference(self, samples: npt.NDArray[Any], *, at: float | None = None) -> None:
+    def push_reference(
+        self,
+        samples: npt.NDArray[Any],
+        *,
+        at: float | None = None,
+        sample_rate: int | None = None,
+        stream: str = "main",
+    ) -> None:
         """Record a chunk roomtone sent: (frames, channels) or (frames,), int16 or float.
 
-        ``at`` is when its first sample left for the caller, on the clock ``process`` uses;
-        without it chunks are taken as back to back from the start of the timeline.
+        ``at`` is when its first sample reached the caller's side, on the clock ``process``
+        uses; without it chunks are taken as back to back from the start of the timeline.
+        ``sample_rate`` defaults to ``reference_rate``. Several ``stream`` names (the bed's
+        track and the agent's voice, say) are each placed by their own times and summed: the
+        caller's loudspeaker plays them together.
         """
         array = np.asarray(samples)
         channels = 1 if array.ndim == 1 else int(array.shape[1])
         floats = mono(_as_float_frames(array, channels, "reference audio"))
+        rate = sample_rate or self.reference_rate
+        if rate <= 0:
+            raise ValueError(f"reference sample_rate must be positive, got {rate}")
         with self._lock:
-            resampled = self._reference_in(floats)
+            feed = self._feeds.get(stream)
+            if feed is None or feed.resampler.in_rate != rate:
+                feed = self._feeds[stream] = _Feed(
+                    StreamResampler(rate, self._rate, 1), StreamClock(self._rate)
+                )
+            resampled = feed.resampler(floats)
             if resampled.shape[0] == 0:
                 return
-            position = self._reference_clock.place(resampled.shape[0], at, self._origin_for(at))
-            self._reference.write(position, resampled)
+            position = feed.clock.place(resampled.shape[0], at, self._origin_for(at))
+            self._reference.add(position, resampled)
 
     def process(self, samples: npt.NDArray[Any], *, at: float | None = None) -> npt.NDArray[Any]:
         """The caller's chunk with roomtone's echo removed: same shape, dtype and length."""

@@ -40,6 +40,23 @@ class SampleRing:
         self._copy_in(position, samples)
         self.end = max(self.end, position + samples.shape[0])
 
+    def add(self, position: int, samples: FloatArray) -> None:
+        """Mix ``samples`` into what is stored from ``position`` (new positions start silent).
+
+        Positions already older than the ring are dropped, so streams that arrive at
+        different moments still sum where they overlap.
+        """
+        if position + samples.shape[0] > self.end:
+            fresh = max(position, self.end)
+            self.write(fresh, np.zeros(position + samples.shape[0] - fresh, np.float32))
+        skip = max(0, self.end - self.size - position)
+        if skip >= samples.shape[0]:
+            return
+        position += skip
+        samples = samples[skip:]
+        current = self.read(position, samples.shape[0])
+        self._copy_in(position, current + samples)
+
     def read(self, start: int, frames: int) -> FloatArray:
         """``frames`` samples from ``start``; unwritten or aged-out positions read as zero."""
         out = np.zeros(frames, np.float32)
