@@ -49,3 +49,48 @@ def echo_of(sent: np.ndarray, rate: int, path: EchoPath) -> np.ndarray:
 def mic_noise(frames: int, rate: int, seed: int = 3) -> np.ndarray:
     rng = np.random.default_rng(seed)
     return rng.standard_normal(frames) * 10 ** (MIC_NOISE_DBFS / 20)
+
+
+class StreamingEchoPath:
+    """The same echo path, chunk by chunk, for live pipelines: sent audio in, microphone out.
+
+    ``send`` takes what roomtone (or the transport) sent, as it is sent; ``hear`` returns the
+    next ``frames`` samples of the caller's microphone: the echo of what was sent ``delay``
+    earlier, plus noise and any caller speech queued with ``talk``. Both sides count samples
+    from the same start, so the delay is exact however the loop wakes.
+    """
+
+    def __init__(self, rate: int, path: EchoPath, seed: int = 5) -> None:
+        self.rate = rate
+        self._rir = room_impulse_response(rate) * 10 ** (path.erl_db / 20)
+        self._state = np.zeros(self._rir.shape[0] - 1)
+        self._sent = np.zeros(round(path.delay_s * rate))  # the delay: silence first
+        self._talk = np.zeros(0)
+        self._rng = np.random.default_rng(seed)
+        self.heard = 0
+
+    def send(self, samples: np.ndarray) -> None:
+        from scipy.signal import lfilter
+
+        mono = np.asarray(samples, np.float64)
+        if mono.ndim == 2:
+            mono = mono.mean(axis=1)
+        wet, self._state = lfilter(self._rir, [1.0], mono, zi=self._state)
+        self._sent = np.concatenate([self._sent, wet])
+
+    def talk(self, speech: np.ndarray) -> None:
+        """Caller speech to add from the next sample heard."""
+        self._talk = np.asarray(speech, np.float64)
+
+    def hear(self, frames: int) -> np.ndarray:
+        echo = np.zeros(frames)
+        got = min(frames, self._sent.shape[0])
+        echo[:got] = self._sent[:got]
+        self._sent = self._sent[got:]
+        speech = np.zeros(frames)
+        said = min(frames, self._talk.shape[0])
+        speech[:said] = self._talk[:said]
+        self._talk = self._talk[said:]
+        self.heard += frames
+        noise = self._rng.standard_normal(frames) * 10 ** (MIC_NOISE_DBFS / 20)
+        return echo + speech + noise

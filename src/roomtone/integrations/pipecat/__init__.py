@@ -17,6 +17,7 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
     raise MissingExtraError("Pipecat support", "pipecat") from exc
 
+from roomtone.integrations.pipecat.echo import RoomtoneEchoCanceller
 from roomtone.integrations.pipecat.mixer import RoomtoneMixer
 from roomtone.integrations.pipecat.observer import RoomtoneObserver
 from roomtone.integrations.pipecat.output import PullOutput
@@ -29,6 +30,7 @@ __all__ = [
     "PipelineStateTracker",
     "PullOutput",
     "RealtimePacer",
+    "RoomtoneEchoCanceller",
     "RoomtoneMixer",
     "RoomtoneObserver",
     "check_settings",
