@@ -15,9 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from echo.echo_path import EchoPath, StreamingEchoPath
-from echo.vad import speech_windows, window_seconds
-from echo.voices import babble, talker
 from pipecat.audio.vad.silero import SileroVADAnalyzer
 from pipecat.frames.frames import (
     EndFrame,
@@ -40,6 +37,9 @@ from pipecat.workers.runner import WorkerRunner
 from pipecat_harness import SinkOutput
 from pipecat_signals import from_pcm16, pcm16
 
+from echo.echo_path import EchoPath, StreamingEchoPath
+from echo.vad import speech_windows, window_seconds
+from echo.voices import babble, talker
 from roomtone import AudioConfig, BackgroundAudioPlayer
 from roomtone.integrations.pipecat import RoomtoneEchoCanceller, RoomtoneMixer
 from roomtone.outputs import write_wav
