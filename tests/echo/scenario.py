@@ -6,13 +6,12 @@ from dataclasses import dataclass
 
 import numpy as np
 from echo_path import EchoPath, echo_of, mic_noise
-from voices import babble, hold_music, talker
+from voices import BOT, CALLER, babble, hold_music, talker
 
 from roomtone.echo import EchoCanceller
 
 SECONDS = 6.0
 CONVERGE_S = 1.0
-CALLER_SEED = 42
 
 
 def sent_audio(source: str, seconds: float, rate: int) -> np.ndarray:
@@ -22,7 +21,7 @@ def sent_audio(source: str, seconds: float, rate: int) -> np.ndarray:
     if source == "hold_music":
         return hold_music(seconds, rate)
     if source == "bot_voice":
-        return talker(5, seconds, rate)
+        return talker(BOT, seconds, rate)
     raise ValueError(source)
 
 
@@ -64,7 +63,7 @@ def simulate(
     noise = mic_noise(sent.shape[0], rate)
     caller = np.zeros_like(sent)
     if caller_from is not None:
-        caller = talker(CALLER_SEED, seconds, rate).copy()
+        caller = talker(CALLER, seconds, rate).copy()
         caller[: int(caller_from * rate)] = 0.0
     mic = echo + noise + caller
     canceller = EchoCanceller(sample_rate=rate)

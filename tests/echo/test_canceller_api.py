@@ -159,12 +159,12 @@ def test_importing_roomtone_echo_does_not_load_the_sdk():
 def test_two_reference_streams_are_summed_by_their_own_times():
     """The bed's track and the agent's voice reach the caller mixed; each is pushed apart,
     in different chunk sizes and at different moments, and both echoes are removed."""
-    from voices import talker
+    from voices import BOT, talker
 
     rate = 16000
     seconds = 5.0
     bed = babble(seconds, rate) * 0.5
-    voice = talker(5, seconds, rate)
+    voice = talker(BOT, seconds, rate)
     heard_sum = bed + voice
     echo = echo_of(heard_sum, rate, EchoPath(0.12, 0.0))
     mic = echo + mic_noise(echo.shape[0], rate)

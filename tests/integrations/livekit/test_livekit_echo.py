@@ -21,7 +21,7 @@ import pytest
 from livekit import rtc
 
 from echo.echo_path import EchoPath, StreamingEchoPath
-from echo.voices import babble, talker
+from echo.voices import BOT, CALLER, babble, talker
 from roomtone import AudioConfig, BackgroundAudioPlayer
 from roomtone.outputs import write_wav
 
@@ -151,9 +151,9 @@ async def run_call(tmp_path: Path, captured: Any, *, cancel_echo: bool) -> dict[
                 await asyncio.sleep(0.01)
 
         await until(VOICE_FROM)
-        session.say("hello", audio=_frames(talker(5, VOICE_S, RATE)), add_to_chat_ctx=False)
+        session.say("hello", audio=_frames(talker(BOT, VOICE_S, RATE)), add_to_chat_ctx=False)
         await until(CALLER_FROM)
-        path.talk(talker(42, CALLER_S, RATE))
+        path.talk(talker(CALLER, CALLER_S, RATE))
         await until(END_S)
     finally:
         await player.aclose()

@@ -39,7 +39,7 @@ from pipecat_signals import from_pcm16, pcm16
 
 from echo.echo_path import EchoPath, StreamingEchoPath
 from echo.vad import speech_windows, window_seconds
-from echo.voices import babble, talker
+from echo.voices import BOT, CALLER, babble, talker
 from roomtone import AudioConfig, BackgroundAudioPlayer
 from roomtone.integrations.pipecat import RoomtoneEchoCanceller, RoomtoneMixer
 from roomtone.outputs import write_wav
@@ -164,7 +164,7 @@ async def run_call(rate: int, tmp_path: Path, *, cancel: bool) -> tuple[AgentEar
     )
     runner = WorkerRunner(handle_sigint=False)
     await runner.add_workers(worker)
-    caller = talker(42, CALLER_S, rate)
+    caller = talker(CALLER, CALLER_S, rate)
 
     async def until(seconds: float) -> None:
         while path.heard < seconds * rate:  # noqa: ASYNC110 - the simulated call's own clock
@@ -173,7 +173,7 @@ async def run_call(rate: int, tmp_path: Path, *, cancel: bool) -> tuple[AgentEar
     async def script() -> None:
         try:
             await until(BOT_FROM)
-            voice = talker(5, BOT_S, 24000)
+            voice = talker(BOT, BOT_S, 24000)
             await worker.queue_frames(
                 [
                     TTSStartedFrame(),
