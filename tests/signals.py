@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import numpy as np
 
-from roomtone.outputs import write_wav
+from roomtone.outputs import AudioOutput, write_wav
 
 
 def tone(freq: float, seconds: float, rate: int = 48000, amp: float = 0.25, channels: int = 1):
@@ -55,3 +56,22 @@ def segment(x: np.ndarray, rate: int, start: float, end: float) -> np.ndarray:
 def max_jump(x: np.ndarray) -> float:
     """Largest sample-to-sample difference in any channel."""
     return float(np.max(np.abs(np.diff(x, axis=0)))) if len(x) > 1 else 0.0
+
+
+async def assert_keeps_playing(
+    out: AudioOutput, seconds: float = 0.3, patience: float = 10.0
+) -> None:
+    """A real-time output's audio goes on: ``seconds`` more of it arrive.
+
+    A silenced clock never delivers again, so this fails after ``patience``; a machine that is
+    only slow (shared CI cores) delivers late, and that passes. No wall-clock rate is asserted.
+    """
+    before = out.delivered_frames()
+    want = out.format.frames(seconds)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    while out.delivered_frames() - before < want:
+        if loop.time() > deadline:
+            gained = (out.delivered_frames() - before) / out.format.sample_rate
+            raise AssertionError(f"only {gained:.3f} s of audio in {patience:.0f} s")
+        await asyncio.sleep(0.02)

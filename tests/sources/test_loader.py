@@ -19,6 +19,7 @@ from roomtone.format import AudioFormat
 from roomtone.sources import loader
 from roomtone.sources.cache import ClipCache
 from roomtone.sources.loader import file_path_of, open_clip
+from signals import rms_db
 
 from .helpers import (
     dominant_freq,
@@ -26,7 +27,6 @@ from .helpers import (
     finished,
     middle,
     require_encoder,
-    rms_db,
     sine,
     sine_db,
     write_wav,
@@ -139,6 +139,8 @@ def test_random_bytes_are_a_decode_error(tmp_path: Path, name: str) -> None:
     path.write_bytes(np.random.default_rng(7).bytes(size))
     message = str(failed(path))
     assert "cannot decode" in message
+    if not size:
+        assert "empty (0 bytes)" in message
 
 
 def test_a_wav_header_with_garbage_is_a_decode_error(tmp_path: Path) -> None:
