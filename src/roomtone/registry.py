@@ -21,12 +21,15 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "EchoInstaller",
     "FrameAdapter",
     "OutputRequest",
     "OutputResolver",
     "SoundAdapter",
     "adapt_frame",
     "adapt_sound",
+    "install_echo_canceller",
+    "register_echo_installer",
     "register_frame_adapter",
     "register_output_resolver",
     "register_sound_adapter",
@@ -55,12 +58,17 @@ OutputResolver = Callable[[Any, OutputRequest], Any]
 FrameAdapter = Callable[[Any], "tuple[np.ndarray[Any, Any], int] | None"]
 """Returns (samples shaped (frames, channels), sample rate) for a frame it recognises."""
 
+EchoInstaller = Callable[[Any, Any], "Callable[[], None] | None"]
+"""Given an agent session it recognises and the player's ``reference.subscribe``, makes the
+session's audio input echo-free and returns the call that undoes it; else ``None``."""
+
 SoundAdapter = Callable[[Any], Any]
 """Returns a roomtone ``AudioConfig`` or source for a sound it recognises, else ``None``."""
 
 _resolvers: list[OutputResolver] = []
 _frame_adapters: list[FrameAdapter] = []
 _sound_adapters: list[SoundAdapter] = []
+_echo_installers: list[EchoInstaller] = []
 _loaded: set[str] = set()
 
 
@@ -108,6 +116,17 @@ def adapt_frame(frame: object) -> tuple[np.ndarray[Any, Any], int] | None:
 def adapt_sound(item: object) -> Any:
     """A framework's sound description as a roomtone one, or ``None``."""
     return _ask(_sound_adapters, item)
+
+
+def register_echo_installer(installer: EchoInstaller) -> None:
+    if installer not in _echo_installers:
+        _echo_installers.append(installer)
+
+
+def install_echo_canceller(session: object, subscribe: Any) -> Callable[[], None] | None:
+    """Cancel echo in a framework's agent session; the call that undoes it, or ``None``."""
+    remove: Callable[[], None] | None = _ask(_echo_installers, session, subscribe)
+    return remove
 
 
 def load_integration_for(thing: object) -> bool:

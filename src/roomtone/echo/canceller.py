@@ -42,7 +42,9 @@ _NATIVE_RATES = (8000, 16000, 24000, 32000, 48000)
 _HEADROOM_S = 0.005  # the delay line stops this short of the estimate; AEC3 finds the rest
 _HEADROOM_MS = round(_HEADROOM_S * 1000)  # AEC3's hint: what the delay line leaves to it
 _REPLAY_S = 1.0  # capture replayed into a fresh AEC3 (about 1 ms of CPU per 100 ms replayed)
-_RETARGET_S = 0.015  # a new estimate moves the delay line only if it differs by more
+_CAPTURE_RESYNC_S = 0.5
+_SOONER_SLACK_S = 0.002  # an echo this much sooner than the line moves it (AEC3's headroom)
+_LATER_SLACK_S = 0.03  # an echo later than the line moves it only past this
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -114,7 +116,9 @@ class EchoCanceller:
         history = int(rate * (max_delay + 1.5))
         self._reference = SampleRing(history)
         self._capture_ring = SampleRing(history)
-        self._capture_clock = StreamClock(rate)
+        # The caller's audio is continuous; its arrival times jitter with the event loop
+        # (stalls of 100 ms and more on a busy machine), so only a long gap moves it.
+        self._capture_clock = StreamClock(rate, resync_s=_CAPTURE_RESYNC_S)
         self._feeds: dict[str, _Feed] = {}
         self._capture_in = StreamResampler(sample_rate, rate, num_channels)
         self._capture_out = StreamResampler(rate, sample_rate, num_channels)
@@ -217,7 +221,11 @@ class EchoCanceller:
         estimate = self._estimator.maybe_update(self._capture_ring, self._reference)
         if estimate is not None:
             target = max(0, round((estimate.delay_s - _HEADROOM_S) * self._rate))
-            if self._line is None or abs(target - self._line) > _RETARGET_S * self._rate:
+            line = self._line
+            # Sooner than the line, the echo cannot be cancelled at all: follow any such move.
+            # Later, AEC3's own filter reaches tens of milliseconds: follow only larger moves.
+            sooner = target < (line or 0) - _SOONER_SLACK_S * self._rate
+            if line is None or sooner or target > line + _LATER_SLACK_S * self._rate:
                 self._line = target
                 self._restart_aec3(position)
         if self._line is None:

@@ -11,9 +11,10 @@ it takes the last second of capture and the reference up to ``max_delay`` earlie
 adds their cross-spectrum to a running average (so evidence builds over seconds and a
 change of delay is followed within one or two), whitens it and picks the peak. A peak counts
 only if it stands well above the rest of the correlation, while the reference is playing.
-The first one is taken at once (the canceller can start); to replace the delay held, a new
-peak must show in two looks in a row and beat that delay's own correlation by half as much
-again (music repeats itself a beat apart). Silence, a caller with
+The first one is taken at once (the canceller can start), and so is an echo that comes up to
+0.1 s sooner than before (none of it is being cancelled then); a later delay must show in two
+looks in a row and beat the held delay's own correlation by half as much again (music repeats
+itself a beat apart). Silence, a caller with
 a headset (no echo) or loud double talk leave the last estimate in place.
 """
 
@@ -34,7 +35,8 @@ UPDATE_S = 0.2
 _SMOOTHING = 0.35  # weight of the newest cross-spectrum in the running average
 _MIN_PEAK_RATIO = 12.0  # peak over the correlation's RMS below which a peak is not trusted
 _SWITCH_MARGIN = 1.5  # a new delay must beat the current one's correlation by this factor
-_CONFIRMATIONS = 2  # consecutive looks that must agree before the delay moves
+_CONFIRMATIONS = 2  # consecutive looks that must agree before the delay moves later
+_SOONER_S = 0.1  # a peak up to this much sooner than the held delay is taken at once
 _SILENCE = 1e-7  # mean square below which a window carries no evidence (-70 dBFS)
 
 FloatArray = npt.NDArray[np.float32]
@@ -112,10 +114,15 @@ class DelayEstimator:
         if ratio < _MIN_PEAK_RATIO:
             return None
         current = self.estimate
+        sooner = False
         if current is not None:
             held = round(current.delay_s * ANALYSIS_RATE)
+            # The echo now comes sooner than the delay held: none of it is being cancelled
+            # (AEC3 cannot look ahead), and a beat of music is never this short: move at once.
+            sooner = 4 < held - peak <= _SOONER_S * ANALYSIS_RATE
+            margin = 1.0 if sooner else _SWITCH_MARGIN
             # Music repeats itself: a peak a beat away must clearly beat the one we hold.
-            if abs(peak - held) <= 4 or by_delay[peak] < _SWITCH_MARGIN * by_delay[held]:
+            if abs(peak - held) <= 4 or by_delay[peak] < margin * by_delay[held]:
                 self._candidate, self._agreed = None, 0
                 self.estimate = DelayEstimate(current.delay_s, float(by_delay[held]) / rms)
                 return self.estimate
@@ -123,7 +130,7 @@ class DelayEstimator:
             self._agreed += 1
         else:
             self._candidate, self._agreed = peak, 1
-        if current is not None and self._agreed < _CONFIRMATIONS:
+        if current is not None and not sooner and self._agreed < _CONFIRMATIONS:
             return None
         self._candidate, self._agreed = None, 0
         self.estimate = DelayEstimate(delay_s=peak / ANALYSIS_RATE, peak_ratio=ratio)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from typing import Any
 
 from roomtone.config import AudioConfig, SoundSpec, check_volume
@@ -26,7 +27,7 @@ from roomtone.player.handle import PlayHandle
 from roomtone.player.selection import choose, coerce_spec
 from roomtone.player.session import Session, Sounds, close_output, resolve_target
 from roomtone.player.session_link import SessionLink
-from roomtone.registry import OutputRequest
+from roomtone.registry import OutputRequest, install_echo_canceller
 from roomtone.sources.cache import ClipCache
 
 __all__ = ["BackgroundAudioPlayer"]
@@ -93,6 +94,7 @@ class BackgroundAudioPlayer:
         self._output: AudioOutput | None = None
         self._running: Session | None = None
         self._link: SessionLink | None = None
+        self._echo_off: Callable[[], None] | None = None
         self._close_error: Exception | None = None
         self.ambient_handle: PlayHandle | None = None
         self.publication: Any = None
@@ -136,11 +138,14 @@ class BackgroundAudioPlayer:
         agent_session: Any = None,
         track_publish_options: Any = None,
         output: AudioOutput | None = None,
+        cancel_echo: bool = False,
     ) -> None:
         """Start mixing into ``room`` (a LiveKit room or any roomtone output) or ``output``.
 
         The ambient sound starts at once; ``start()`` raises if it cannot be opened. With an
-        ``agent_session`` the thinking (and tool) sounds follow the agent's state.
+        ``agent_session`` the thinking (and tool) sounds follow the agent's state, and with
+        ``cancel_echo=True`` the session's audio input no longer hears roomtone's audio (nor
+        the agent's own voice) coming back from the caller's loudspeaker (``roomtone[echo]``).
         """
         async with self._lock:
             if self._closed:
@@ -150,21 +155,33 @@ class BackgroundAudioPlayer:
                 )
             if self._running is not None:
                 raise PlayerStateError("BackgroundAudioPlayer.start() was already called")
+            if cancel_echo and agent_session is None:
+                raise ValueError(
+                    "cancel_echo=True needs agent_session=...: the echo is removed from that "
+                    "session's audio input"
+                )
             rate, channels, frame = self._format
             request = OutputRequest(self.track_name, track_publish_options, rate, channels, frame)
             target = resolve_target(room, output, request)
-            running = await Session.open(
-                target,
-                self._sounds,
-                self._rng,
-                master_volume=self._master_volume,
-                reference=self._reference,
-            )
+            if cancel_echo:
+                self._echo_off = install_echo_canceller(agent_session, self._reference.subscribe)
+                if self._echo_off is None:
+                    raise ValueError(
+                        "cancel_echo=True works with a livekit.agents AgentSession, got "
+                        f"{type(agent_session).__name__}; in Pipecat use "
+                        "TransportParams(audio_in_filter=RoomtoneEchoCanceller(mixer))"
+                    )
+            try:
+                running = await self._open_session(target)
+            except BaseException:
+                self._stop_echo_cancelling()
+                raise
             self._output = target
             try:
                 await target.start(running.renderer)
             except BaseException:
                 self._output = None
+                self._stop_echo_cancelling()
                 await running.release()
                 raise
             self._running = running
@@ -172,6 +189,20 @@ class BackgroundAudioPlayer:
             self.publication = target.publication
             if agent_session is not None:
                 self._link = SessionLink(agent_session, self)
+
+    async def _open_session(self, target: AudioOutput) -> Session:
+        return await Session.open(
+            target,
+            self._sounds,
+            self._rng,
+            master_volume=self._master_volume,
+            reference=self._reference,
+        )
+
+    def _stop_echo_cancelling(self) -> None:
+        remove, self._echo_off = self._echo_off, None
+        if remove is not None:
+            remove()
 
     async def aclose(self) -> None:
         """Stop and release the output; idempotent, never hangs, settles every handle; an
@@ -184,6 +215,7 @@ class BackgroundAudioPlayer:
                 self._running.renderer.close()  # silence from the next block: no window
             if self._link is not None:
                 self._link.detach()
+            self._stop_echo_cancelling()
             try:
                 if self._output is not None:
                     self._close_error = await close_output(self._output, _CLOSE_TIMEOUT)

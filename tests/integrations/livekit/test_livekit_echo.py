@@ -174,6 +174,12 @@ def speech_starts(states: list[tuple[float, str]], start: float, end: float) -> 
     return [at for at, state in states if state == "speaking" and start <= at < end]
 
 
+def speaking_share(states: list[tuple[float, str]], start: float, end: float) -> float:
+    """Share of [start, end) during which the session believed the user was speaking."""
+    steps = np.arange(start, end, 0.01)
+    return float(np.mean([state_at(states, t) == "speaking" for t in steps]))
+
+
 def _room() -> Any:
     from livekit_rig import stand_in_room
 
@@ -209,11 +215,13 @@ async def test_session_vad_hears_neither_bed_nor_agent_but_hears_the_caller(
     result = await run_call(tmp_path, captured, cancel_echo=True)
     assert isinstance(result["installed"], EchoCancellingInput)  # VAD, STT, turns read this
     states = result["states"]
-    # Echo before the canceller settles may start a turn; it has ended by 2 s (VAD's 0.55 s
-    # of silence), and nothing starts one again until the caller talks.
-    assert not speech_starts(states, 1.0, CALLER_FROM), states
-    assert state_at(states, 2.0) != "speaking", states
-    assert state_at(states, VOICE_FROM + VOICE_S) != "speaking", states  # the agent spoke
+    # Without the canceller the echo holds the VAD in "speaking" all along (the test below).
+    # With it, the session hears no one until the caller talks. On a loaded machine a stall
+    # of the event loop can shift the echo's timing; the delay is then found again within
+    # about a second, so a short false turn is tolerated, not a held one.
+    assert speaking_share(states, 1.0, CALLER_FROM) <= 0.2, states
+    assert len(speech_starts(states, 1.0, CALLER_FROM)) <= 1, states
+    assert state_at(states, CALLER_FROM - 0.05) != "speaking", states
     assert speech_starts(states, CALLER_FROM, CALLER_FROM + CALLER_S), states
     # After aclose the session has its own input and output back.
     session = result["session"]
@@ -226,4 +234,4 @@ async def test_without_cancel_echo_the_session_vad_takes_the_echo_for_the_caller
     result = await run_call(tmp_path, captured, cancel_echo=False)
     states = result["states"]
     assert speech_starts(states, 0.0, CALLER_FROM), states
-    assert state_at(states, CALLER_FROM - 0.1) == "speaking", states  # the bed never stops
+    assert speaking_share(states, 1.0, CALLER_FROM) >= 0.8, states  # the bed never stops

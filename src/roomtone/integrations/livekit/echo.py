@@ -35,7 +35,12 @@ try:
 except ImportError as exc:  # pragma: no cover - the agents extra is installed in CI
     raise MissingExtraError("Echo cancellation in an AgentSession", "agents") from exc
 
-__all__ = ["AgentVoiceReference", "EchoCancellingInput", "SessionEchoCanceller"]
+__all__ = [
+    "AgentVoiceReference",
+    "EchoCancellingInput",
+    "SessionEchoCanceller",
+    "install_session_echo",
+]
 
 
 _EARLY_S = 1.0  # reference kept from before the first caller frame (longer than any delay)
@@ -236,3 +241,15 @@ class SessionEchoCanceller:
             if self._session.output.audio is self._output:
                 self._session.output.audio = self._own_sink
             self._output = None
+
+
+def install_session_echo(session: Any, subscribe: ReferenceSubscribe) -> Callable[[], None] | None:
+    """Install a :class:`SessionEchoCanceller` on an ``AgentSession``; its ``remove``, or
+    ``None`` for anything that is not an ``AgentSession``."""
+    from livekit.agents import AgentSession
+
+    if not isinstance(session, AgentSession):
+        return None
+    echo = SessionEchoCanceller(session, subscribe)
+    echo.install()
+    return echo.remove
