@@ -198,3 +198,31 @@ def test_sample_ring_adds_streams_and_forgets_old_positions():
     assert ring.read(0, 4).tolist() == [0, 0, 0, 0]  # aged out of the 8-sample ring
     ring.add(1, np.ones(3, np.float32))  # too old to keep: dropped, nothing else changes
     np.testing.assert_array_equal(ring.read(4, 8), [1, 1, 0, 0, 0, 0, 3, 3])
+
+
+def test_the_echo_package_exports_exactly_its_public_names():
+    from roomtone import echo
+
+    public = {n for n in dir(echo) if not n.startswith("_")} - {
+        "aec3",
+        "canceller",
+        "convert",
+        "delay",
+        "ring",
+        "timeline",
+    }
+    assert set(echo.__all__) == public
+
+
+async def test_cancel_echo_needs_a_framework_session():
+    from roomtone import BackgroundAudioPlayer, NullOutput, ScriptedSession
+
+    player = BackgroundAudioPlayer()
+    with pytest.raises(ValueError, match=r"cancel_echo=True needs agent_session=\.\.\."):
+        await player.start(output=NullOutput(), cancel_echo=True)
+    with pytest.raises(
+        ValueError, match="works with a livekit.agents AgentSession, got ScriptedSession"
+    ):
+        await player.start(output=NullOutput(), agent_session=ScriptedSession(), cancel_echo=True)
+    assert not player.started  # nothing was left running
+    await player.aclose()

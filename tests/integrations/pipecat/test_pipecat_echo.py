@@ -240,3 +240,31 @@ async def test_without_the_filter_the_pipeline_vad_fires_on_the_echo(
     w = window_seconds(rate)
     flags = speech_windows(_heard(ear), rate)
     assert flags[int(1.0 / w) : int(CALLER_FROM / w)].mean() > 0.3
+
+
+async def test_filter_settings_and_control_frames() -> None:
+    from pipecat.frames.frames import FilterEnableFrame
+
+    mixer = RoomtoneMixer(BackgroundAudioPlayer())
+    with pytest.raises(TypeError, match="needs the RoomtoneMixer"):
+        RoomtoneEchoCanceller(object())  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="num_channels must be at least 1"):
+        RoomtoneEchoCanceller(mixer, num_channels=0)
+    stereo = RoomtoneEchoCanceller(mixer, num_channels=2)
+    await stereo.start(16000)
+    with pytest.raises(ValueError, match="set num_channels to audio_in_channels"):
+        await stereo.filter(b"\x00\x00" * 3)
+    await stereo.stop()
+    filt = RoomtoneEchoCanceller(mixer)
+    audio = pcm16(np.full((320, 1), 0.1))
+    assert await filt.filter(audio) == audio  # before start: passes through
+    await filt.start(16000)
+    await filt.process_frame(FilterEnableFrame(enable=False))
+    assert not filt.enabled
+    assert await filt.filter(audio) == audio  # disabled: passes through untouched
+    await filt.process_frame(FilterEnableFrame(enable=True))
+    assert len(await filt.filter(audio)) == len(audio)
+    assert filt.canceller is not None and filt.canceller.frames_processed == 2
+    await filt.stop()
+    await filt.stop()  # a second stop is harmless
+    await mixer.aclose()
