@@ -221,7 +221,7 @@ async def test_cancel_echo_needs_a_framework_session():
     with pytest.raises(ValueError, match=r"cancel_echo=True needs agent_session=\.\.\."):
         await player.start(output=NullOutput(), cancel_echo=True)
     with pytest.raises(
-        ValueError, match="works with a livekit.agents AgentSession, got ScriptedSession"
+        ValueError, match=r"works with a livekit\.agents AgentSession, got ScriptedSession"
     ):
         await player.start(output=NullOutput(), agent_session=ScriptedSession(), cancel_echo=True)
     assert not player.started  # nothing was left running
