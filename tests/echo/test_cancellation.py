@@ -54,13 +54,7 @@ def test_cancelled_echo_is_not_speech_after_one_second(rate, delay, erl, source,
     )
     assert longest_run_s(heard, rate) < 0.2
     assert erle >= 25.0
-    if source == "bot_voice" and rate == 8000 and erl == 0.0:
-        # The one case that needs longer: phrase ends of a voice as loud as the caller's, at
-        # 8 kHz, leak for ~0.1 s at about 1.1 s (reported above); from 1.5 s on, none do.
-        assert heard.mean() <= 0.03
-        assert heard[int(0.5 / window_seconds(rate)) :].mean() <= 0.01
-    else:
-        assert heard.mean() <= 0.01
+    assert heard.mean() <= 0.01
     assert call.canceller.delay == pytest.approx(delay, abs=0.002)
 
 
