@@ -155,3 +155,73 @@ def test_convergence_time_is_at_most_one_second():
     rate = call.rate
     part = slice(int(0.5 * rate), int(CONVERGE_S * rate))
     assert db(call.echo[part]) - db(call.out[part]) >= 20.0
+
+
+def _stream(canceller, sent, mic, rate, *, send_at, hear_at, muted=None):
+    """Chunk a call through ``canceller`` with clock times; muted stretches are not heard."""
+    chunk = rate // 50
+    out = np.zeros_like(mic)
+    for i in range(0, mic.shape[0], chunk):
+        canceller.push_reference(sent[i : i + chunk].astype(np.float32), at=send_at + i / rate)
+        if muted is not None and muted.start <= i < muted.stop:
+            continue  # on hold: the input is muted, no frames reach the agent
+        piece = mic[i : i + chunk].astype(np.float32)
+        out[i : i + chunk] = canceller.process(piece, at=hear_at + i / rate)
+    return out
+
+
+def test_input_muted_on_hold_then_back(report):
+    """Call-flow hold: the caller's input stops for 3 s while the bed plays on, then resumes;
+    the echo is cancelled again within a second of their return."""
+    from echo_path import mic_noise
+
+    from roomtone.echo import EchoCanceller
+
+    rate = 16000
+    call = cached_call("babble", rate, EchoPath(0.12, 0.0), seconds=8.0)
+    mic = call.echo + mic_noise(call.echo.shape[0], rate)
+    hold = slice(2 * rate, 5 * rate)
+    out = _stream(
+        EchoCanceller(sample_rate=rate),
+        call.sent,
+        mic,
+        rate,
+        send_at=10.0,
+        hear_at=10.0,
+        muted=hold,
+    )
+    back = slice(hold.stop + rate, None)
+    erle = db(call.echo[back]) - db(out[back])
+    report(
+        f"hold          babble     16000 Hz: ERLE {erle:.1f} dB from 1 s after the input returns"
+    )
+    assert erle >= 25.0
+    assert speech_windows(out[hold.stop :], rate).mean() <= 0.05
+
+
+def test_gaps_only_bed(report):
+    """A bed that plays only between the agent's turns: 1 s on, 1.5 s off. The echo of each
+    burst is cancelled; the silences between stay silent."""
+    from echo_path import echo_of, mic_noise
+    from voices import babble
+
+    from roomtone.echo import EchoCanceller
+
+    rate = 16000
+    seconds = 10.0
+    sent = babble(seconds, rate).copy()
+    t = np.arange(sent.shape[0]) / rate
+    sent[(t % 2.5) >= 1.0] = 0.0
+    echo = echo_of(sent, rate, EchoPath(0.12, 0.0))
+    mic = echo + mic_noise(sent.shape[0], rate)
+    canceller = EchoCanceller(sample_rate=rate)
+    out = _stream(canceller, sent, mic, rate, send_at=0.0, hear_at=0.0)
+    settled = slice(int(2.5 * rate), None)
+    erle = db(echo[settled]) - db(out[settled])
+    flags = speech_windows(out, rate)[int(2.5 / window_seconds(rate)) :]
+    report(
+        f"gaps-only bed babble     16000 Hz: ERLE {erle:.1f} dB, VAD {flags.mean():.1%} after 2.5 s"
+    )
+    assert canceller.delay == pytest.approx(0.12, abs=0.002)
+    assert erle >= 25.0
+    assert flags.mean() <= 0.01
