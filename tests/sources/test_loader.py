@@ -360,6 +360,7 @@ def test_decoding_is_progressive_chunk_by_chunk(
     assert threads[0].startswith("roomtone-decode")
 
 
+@pytest.mark.realtime
 async def test_open_clip_never_blocks_the_event_loop(ten_minutes_mp3: str) -> None:
     """open_clip returns while the file decodes, and the loop keeps serving other tasks
     (a ticker every 2 ms) all through the ~0.6 s decode."""

@@ -19,6 +19,7 @@ from roomtone import (
     ScriptedSession,
 )
 from roomtone.outputs import write_wav
+from roomtone.player.selection import sound_by_name
 from roomtone.samples import FloatArray
 from roomtone.timeline import Step
 
@@ -32,15 +33,9 @@ def resolve_sound(name: str) -> str | BuiltinAudioClip:
     missing file; a bare word is an unknown built-in. Each gets its own message.
     """
     try:
-        return BuiltinAudioClip.from_name(name)
-    except ValueError as exc:
-        if os.path.exists(name):
-            return name
-        if os.sep in name or "/" in name or os.path.splitext(name)[1]:
-            raise ValueError(f"no such file: {name!r} (in {os.getcwd()}); check the path") from None
-        raise ValueError(
-            f"{name!r} is neither a built-in sound nor an existing file; {exc}"
-        ) from None
+        return sound_by_name(name)
+    except FileNotFoundError as exc:  # a path that does not exist: not "an unknown built-in"
+        raise ValueError(f"{exc} (in {os.getcwd()}); check the path") from None
 
 
 @dataclass(frozen=True)

@@ -147,9 +147,10 @@ class Session:
             raise
         return cls(PlayerRenderer(mixer, completions, reference), voices, cues, bed, completions)
 
-    async def release(self) -> None:
-        """After the output closed: stop stream feeders, settle every handle (loop)."""
+    async def release(self, reason: str | None = None) -> None:
+        """After the output closed: stop stream feeders, settle every handle with ``reason``
+        (loop)."""
         try:
             await self.voices.opener.aclose()
         finally:
-            self.completions.settle_all()
+            self.completions.settle_all(reason)
