@@ -11,13 +11,15 @@ Inside, per 10 ms of capture: the :class:`~roomtone.echo.delay.DelayEstimator` f
 the echo lags the reference (20-500 ms on real calls); a delay line hands AEC3 the reference
 from that long ago less a small headroom, and AEC3's own filter covers the rest (the room's
 reverberation and a few tens of milliseconds of drift). Chunks of any size are regrouped into
-10 ms frames; when sizes are multiples of 10 ms and the rate is one AEC3 runs at natively
-(8, 16, 24, 32 or 48 kHz), nothing is delayed. Other rates are resampled to the next such
-rate and back, and other sizes add one constant delay of under 10 ms at the start.
+10 ms frames; when sizes are multiples of 10 ms and the rate is one the canceller works at
+(8, 16, 24, 32 or 48 kHz: multiples of the delay search's 4 kHz), nothing is delayed. Other
+rates are resampled to the next such rate and back, and other sizes add one constant delay
+of under 20 ms at the start (``latency_frames``).
 
 Both methods take a lock, so the reference may come from the output's thread and the capture
-from the input's. Each call does a few 10 ms AEC3 steps (well under a millisecond each):
-cheap enough to run on the event loop.
+from the input's. A call costs a few 10 ms AEC3 steps (well under a millisecond each), cheap
+enough for the event loop; when the delay is found or moves, the restart replays up to 1 s
+of what was heard (about 10-20 ms of CPU, once).
 """
 
 from __future__ import annotations
