@@ -19,7 +19,7 @@ of under 20 ms at the start (``latency_frames``).
 Both methods take a lock, so the reference may come from the output's thread and the capture
 from the input's. A call costs a few 10 ms AEC3 steps (well under a millisecond each), cheap
 enough for the event loop; when the delay is found or moves, the restart replays up to 1 s
-of what was heard (about 10-20 ms of CPU, once).
+of what was heard (measured: 7 ms of CPU at 16 kHz, 10 ms at 48 kHz, once).
 """
 
 from __future__ import annotations
