@@ -63,6 +63,7 @@ def test_all_is_the_public_surface() -> None:
         "analysis",
         "clips",
         "cli",
+        "echo",
     }
     assert public == EXPECTED
     for name in roomtone.__all__:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "EchoInstaller",
     "FrameAdapter",
     "InputMuter",
     "OutputRequest",
@@ -28,7 +29,9 @@ __all__ = [
     "SoundAdapter",
     "adapt_frame",
     "adapt_sound",
+    "install_echo_canceller",
     "mute_session_input",
+    "register_echo_installer",
     "register_frame_adapter",
     "register_input_muter",
     "register_output_resolver",
@@ -58,6 +61,10 @@ OutputResolver = Callable[[Any, OutputRequest], Any]
 FrameAdapter = Callable[[Any], "tuple[np.ndarray[Any, Any], int] | None"]
 """Returns (samples shaped (frames, channels), sample rate) for a frame it recognises."""
 
+EchoInstaller = Callable[[Any, Any], "Callable[[], None] | None"]
+"""Given an agent session it recognises and the player's ``reference.subscribe``, makes the
+session's audio input echo-free and returns the call that undoes it; else ``None``."""
+
 SoundAdapter = Callable[[Any], Any]
 """Returns a roomtone ``AudioConfig`` or source for a sound it recognises, else ``None``."""
 
@@ -68,6 +75,7 @@ _resolvers: list[OutputResolver] = []
 _input_muters: list[InputMuter] = []
 _frame_adapters: list[FrameAdapter] = []
 _sound_adapters: list[SoundAdapter] = []
+_echo_installers: list[EchoInstaller] = []
 _loaded: set[str] = set()
 
 
@@ -126,6 +134,17 @@ def mute_session_input(session: object, muted: bool) -> bool:
     """Keep the caller's audio from ``session`` (or let it through); False if no integration
     knows the session."""
     return bool(_ask(_input_muters, session, muted))
+
+
+def register_echo_installer(installer: EchoInstaller) -> None:
+    if installer not in _echo_installers:
+        _echo_installers.append(installer)
+
+
+def install_echo_canceller(session: object, subscribe: Any) -> Callable[[], None] | None:
+    """Cancel echo in a framework's agent session; the call that undoes it, or ``None``."""
+    remove: Callable[[], None] | None = _ask(_echo_installers, session, subscribe)
+    return remove
 
 
 def load_integration_for(thing: object) -> bool:

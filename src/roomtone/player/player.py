@@ -13,7 +13,7 @@ import asyncio
 import logging
 import random
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal
 
 from roomtone.config import AudioConfig, SoundSpec, check_seconds, check_volume
@@ -30,7 +30,7 @@ from roomtone.player.selection import choose, coerce_spec, cue_spec
 from roomtone.player.session import Session, Sounds, close_output, resolve_target
 from roomtone.player.session_link import SessionLink
 from roomtone.player.tool_sounds import DEFAULT_CALL_CONTROL_TOOLS, ToolSounds, ToolSoundSpec
-from roomtone.registry import OutputRequest
+from roomtone.registry import OutputRequest, install_echo_canceller
 from roomtone.sources.cache import ClipCache
 
 __all__ = ["BackgroundAudioPlayer"]
@@ -120,6 +120,7 @@ class BackgroundAudioPlayer(CallControls):
         self.publication: Any = None
         self._closed = False
         self._starting: asyncio.Task[None] | None = None  # start()'s steps, while they run
+        self._echo_off: Callable[[], None] | None = None  # undoes cancel_echo=True
         self._lock = asyncio.Lock()
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -176,13 +177,16 @@ class BackgroundAudioPlayer(CallControls):
         agent_session: Any = None,
         track_publish_options: Any = None,
         output: AudioOutput | None = None,
+        cancel_echo: bool = False,
     ) -> None:
         """Start mixing into ``room`` (a LiveKit room or any roomtone output) or ``output``.
 
         The ambient sound starts at once; ``start()`` raises if it cannot be opened. With an
         ``agent_session`` the thinking (and tool) sounds follow the agent's state. Everything
         is checked before the output starts (before a LiveKit track is published); if a later
-        step fails, what was done is undone and ``start()`` may be called again.
+        step fails, what was done is undone and ``start()`` may be called again. With
+        ``cancel_echo=True`` the session's audio input no longer hears roomtone's audio (nor the
+        agent's own voice) coming back from the caller's loudspeaker (``roomtone[echo]``).
         """
         async with self._lock:
             if self._closed:
@@ -200,11 +204,22 @@ class BackgroundAudioPlayer(CallControls):
             agent_session = given(agent_session)
             if agent_session is not None:
                 SessionLink.check(agent_session)
+            if cancel_echo and agent_session is None:
+                raise ValueError(
+                    "cancel_echo=True needs agent_session=...: the echo is removed from that "
+                    "session's audio input"
+                )
             rate, channels, frame = self._format
             options = given(track_publish_options)
             request = OutputRequest(self.track_name, options, rate, channels, frame)
             target = resolve_target(given(room), given(output), request)
-            target.claim(self)  # before anything: a used output is refused, not disturbed
+            if cancel_echo:
+                self._start_echo_cancelling(agent_session)
+            try:
+                target.claim(self)  # before anything: a used output is refused, not disturbed
+            except BaseException:
+                self._stop_echo_cancelling()
+                raise
             steps = asyncio.get_running_loop().create_task(
                 self._start_steps(target, agent_session), name="roomtone-start"
             )
@@ -218,6 +233,7 @@ class BackgroundAudioPlayer(CallControls):
             finally:
                 self._starting = None
                 if self._running is None:
+                    self._stop_echo_cancelling()
                     target.release(self)
 
     async def _start_steps(self, target: AudioOutput, agent_session: Any) -> None:
@@ -243,6 +259,20 @@ class BackgroundAudioPlayer(CallControls):
             self._running = None
             await self._undo_start(target, running)
             raise
+
+    def _start_echo_cancelling(self, agent_session: Any) -> None:
+        self._echo_off = install_echo_canceller(agent_session, self._reference.subscribe)
+        if self._echo_off is None:
+            raise ValueError(
+                "cancel_echo=True works with a livekit.agents AgentSession, got "
+                f"{type(agent_session).__name__}; in Pipecat use "
+                "TransportParams(audio_in_filter=RoomtoneEchoCanceller(mixer))"
+            )
+
+    def _stop_echo_cancelling(self) -> None:
+        remove, self._echo_off = self._echo_off, None
+        if remove is not None:
+            remove()
 
     async def _undo_start(self, target: AudioOutput, running: Session) -> None:
         """A failed ``start()``: stop and release what it began, so a retry starts clean."""
@@ -291,6 +321,7 @@ class BackgroundAudioPlayer(CallControls):
                 self._running.renderer.close()  # silence from the next block: no window
             if self._link is not None:
                 self._link.detach()
+            self._stop_echo_cancelling()
             try:
                 if self._output is not None:
                     self._output.on_stop(None)

@@ -18,6 +18,7 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
     raise MissingExtraError("Pipecat support", "pipecat") from exc
 
+from roomtone.integrations.pipecat.echo import RoomtoneEchoCanceller
 from roomtone.integrations.pipecat.input_gate import RoomtoneInputGate
 from roomtone.integrations.pipecat.mixer import RoomtoneMixer
 from roomtone.integrations.pipecat.observer import RoomtoneObserver
@@ -31,6 +32,7 @@ __all__ = [
     "PipelineStateTracker",
     "PullOutput",
     "RealtimePacer",
+    "RoomtoneEchoCanceller",
     "RoomtoneInputGate",
     "RoomtoneMixer",
     "RoomtoneObserver",
