@@ -86,6 +86,7 @@ class Pump:
             wake.set_result(None)
 
     async def _run(self) -> None:
+        cancelled = False
         try:
             while self._feeds:
                 now = time.monotonic()
@@ -111,12 +112,19 @@ class Pump:
                     # cannot hold the feeds queued behind it (nothing else wakes this task).
                     soonest = min(soonest, min(busy_since) + _STUCK)
                 await self._sleep(soonest - now)
+        except asyncio.CancelledError:
+            cancelled = True  # the loop is shutting down: do not start again
+            raise
         finally:
             lanes = list(self._lanes)
             for lane in lanes:
                 lane.cancel()
             if lanes:
                 await asyncio.wait(lanes, timeout=_STOP_TIMEOUT)
+            # A feed added while the lanes wound down saw this task alive and poked nobody:
+            # serve it on a fresh task rather than leave it registered and never captured.
+            if self._feeds and not cancelled:
+                self._task = self._loop.create_task(self._run(), name="roomtone:capture-pump")
 
     def _spawn_lanes(self, now: float) -> None:
         working = sum(1 for started in self._lanes.values() if now - started < _STUCK)
