@@ -37,6 +37,9 @@ class FakeFeed:
         self.steps += 1
         self._next = max(self._next + self._period, time.monotonic() - self._period)
 
+    def describe(self) -> str:
+        return f"FakeFeed({self.name!r})"
+
     def fail(self, exc: Exception) -> None:
         self.failures.append(exc)
 
