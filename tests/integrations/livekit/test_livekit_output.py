@@ -62,7 +62,7 @@ async def test_defaults_match_livekit(room: Any, tone_file: Callable[..., str]) 
     # The lead starts at 0.1 s; on a loaded machine it may have grown after an underrun, so the
     # bound is the lead in force, not a wall-clock figure.
     assert out.lead <= 0.1
-    assert max(queued) <= out.current_lead + 0.005
+    assert max(queued) <= out.current_lead + out.frame_duration + 0.005  # a block is in flight
     await player.aclose()
 
 
