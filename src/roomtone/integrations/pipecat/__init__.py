@@ -6,6 +6,8 @@
     transport = SomeTransport(params=TransportParams(audio_out_mixer=RoomtoneMixer(player)))
     worker = PipelineWorker(pipeline, observers=[RoomtoneObserver(player)])
 
+With a speech-to-speech service, put ``SpeechStreamGate()`` just before ``transport.output()``.
+
 Needs the extra: ``pip install 'roomtone[pipecat]'``. Nothing else in roomtone imports Pipecat.
 """
 
@@ -22,6 +24,11 @@ from roomtone.integrations.pipecat.observer import RoomtoneObserver
 from roomtone.integrations.pipecat.output import PullOutput
 from roomtone.integrations.pipecat.pacing import RealtimePacer
 from roomtone.integrations.pipecat.settings import ALLOWED_KEYS, check_settings
+from roomtone.integrations.pipecat.speech_gate import (
+    SpeechStreamAudioRawFrame,
+    SpeechStreamGate,
+    SpeechStreamStoppedFrame,
+)
 from roomtone.integrations.pipecat.state import PipelineStateTracker
 
 __all__ = [
@@ -31,5 +38,8 @@ __all__ = [
     "RealtimePacer",
     "RoomtoneMixer",
     "RoomtoneObserver",
+    "SpeechStreamAudioRawFrame",
+    "SpeechStreamGate",
+    "SpeechStreamStoppedFrame",
     "check_settings",
 ]
