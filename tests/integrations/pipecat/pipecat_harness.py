@@ -134,11 +134,12 @@ async def run_pipeline(
     timeout: float = 30.0,
     sink_cls: type[SinkOutput] = SinkOutput,
     before_output: Sequence[FrameProcessor] = (),
+    after_output: Sequence[FrameProcessor] = (),
     chunks_10ms: int = 4,
 ) -> Recording:
     """Run ``script`` against a pipeline whose output transport uses ``mixer``.
 
-    ``before_output`` are processors placed just before the output transport.
+    ``before_output`` and ``after_output`` are processors placed around the output transport.
     """
     params = TransportParams(
         audio_out_enabled=True,
@@ -150,7 +151,7 @@ async def run_pipeline(
     )
     transport = SinkTransport(params, mode, sink_cls)
     worker = PipelineWorker(
-        Pipeline([*before_output, transport.output()]),
+        Pipeline([*before_output, transport.output(), *after_output]),
         params=PipelineParams(audio_out_sample_rate=rate),
         observers=list(observers),
         idle_timeout_secs=None,
