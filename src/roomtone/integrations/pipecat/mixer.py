@@ -1,9 +1,10 @@
 """RoomtoneMixer: a roomtone soundscape inside any Pipecat output transport.
 
 Pipecat calls ``mix()`` with every chunk it sends, bot speech or silence, at the transport's
-rate. Each call renders exactly that many frames from the player (a pull-driven output), feeds
-the bot's chunk to the ducker so the bed dips under actual words, sums the two and limits the
-sum, so nothing ever clips hard. Control frames map to the player's ramped, crossfaded calls.
+rate. Each call hands the chunk to the player's engine through a pull-driven output: the bot's
+voice passes through the engine's speech bus (and its sidechain, so the bed dips under actual
+words), under the engine's one limiter and int16 conversion. This module only moves bytes and
+maps control frames to the player's ramped, crossfaded calls.
 """
 
 from __future__ import annotations
@@ -23,8 +24,7 @@ from pipecat.frames.frames import (
     OutputAudioRawFrame,
 )
 
-from roomtone.config import SoundSpec
-from roomtone.engine.limiter import Limiter
+from roomtone.config import SoundSpec, check_range, check_seconds
 from roomtone.errors import PlayerStateError
 from roomtone.format import SUPPORTED_CHANNELS
 from roomtone.integrations.pipecat.channels import ChannelMismatchError, channels_from_chunk
@@ -33,15 +33,14 @@ from roomtone.integrations.pipecat.pacing import RealtimePacer
 from roomtone.integrations.pipecat.settings import SettingsUpdate, parse_settings
 from roomtone.player.player import BackgroundAudioPlayer
 from roomtone.player.selection import coerce_spec
+from roomtone.samples import Int16Array
 
 __all__ = ["RoomtoneMixer"]
 
 logger = logging.getLogger("roomtone")
 
-_INT16_SCALE = 32768.0
 
-
-class _Phase(enum.Enum):
+class _Lifecycle(enum.Enum):
     IDLE = "idle"  # not started
     WAITING = "waiting"  # the rate is known; the first chunk will tell the channel count
     STARTING = "starting"  # the player is opening its sounds: audio passes through
@@ -95,10 +94,8 @@ class RoomtoneMixer(BaseAudioMixer):
             ("enable_fade", enable_fade),
             ("volume_ramp", volume_ramp),
         ):
-            if not 0.0 <= value <= 60.0:
-                raise ValueError(f"{name} must be between 0 and 60 seconds, got {value!r}")
-        if not -20.0 <= ceiling_db <= 0.0:
-            raise ValueError(f"ceiling_db must be between -20 and 0 dBFS, got {ceiling_db!r}")
+            check_seconds(name, value)
+        check_range("ceiling_db", ceiling_db, -20.0, 0.0, " dBFS")
         self.player = player
         self.num_channels: int | None = num_channels
         self.sample_rate: int | None = None
@@ -117,22 +114,23 @@ class RoomtoneMixer(BaseAudioMixer):
         self._pacer = RealtimePacer(max_lead) if realtime else None
         self._close_player = close_player
         self._close_timeout = close_timeout
-        self._phase = _Phase.IDLE
+        self._phase = _Lifecycle.IDLE
         self._opening: asyncio.Task[None] | None = None
         self._output: PullOutput | None = None
-        self._limiter: Limiter | None = None
         self._pending: list[SettingsUpdate] = []
         self._enabled = True
         self._volume = player.master_volume
         self._loop = True
         self._bed: SoundSpec | None = player.ambient_sound
         self._mix_error_logged = False
+        self._out: Int16Array = np.empty((0, 1), np.int16)
+        self._silence = b""
 
     # -- state ---------------------------------------------------------------------------------
     @property
     def running(self) -> bool:
         """True while the soundscape is being mixed in (started, not stopped or failed)."""
-        return self._phase is _Phase.RUNNING
+        return self._phase is _Lifecycle.RUNNING
 
     @property
     def enabled(self) -> bool:
@@ -158,13 +156,13 @@ class RoomtoneMixer(BaseAudioMixer):
         rate is refused loudly, since the bed would play at the wrong pitch.
         """
         phase = self._phase
-        if phase is _Phase.STOPPED:
+        if phase is _Lifecycle.STOPPED:
             logger.warning(
                 "roomtone: this RoomtoneMixer was stopped and cannot start again; "
                 "create a new BackgroundAudioPlayer and RoomtoneMixer per call"
             )
             return
-        if phase in (_Phase.STARTING, _Phase.RUNNING):
+        if phase in (_Lifecycle.STARTING, _Lifecycle.RUNNING):
             if sample_rate != self.sample_rate:
                 self._refuse(
                     f"RoomtoneMixer.start({sample_rate}) after the player was started at "
@@ -173,9 +171,9 @@ class RoomtoneMixer(BaseAudioMixer):
                     "the transport's audio_out_sample_rate"
                 )
             return
-        if phase is _Phase.FAILED:
+        if phase is _Lifecycle.FAILED:
             return
-        if phase is _Phase.WAITING and sample_rate != self.sample_rate:
+        if phase is _Lifecycle.WAITING and sample_rate != self.sample_rate:
             logger.info(
                 "roomtone: RoomtoneMixer started again at %d Hz (was %s Hz); using %d Hz",
                 sample_rate,
@@ -183,32 +181,31 @@ class RoomtoneMixer(BaseAudioMixer):
                 sample_rate,
             )
         self.sample_rate = sample_rate
-        self._phase = _Phase.WAITING
+        self._phase = _Lifecycle.WAITING
         if self.num_channels is not None:
-            self._phase = _Phase.STARTING
+            self._phase = _Lifecycle.STARTING
             await self._open(sample_rate, self.num_channels)
 
     async def _open(self, sample_rate: int, channels: int) -> None:
         """Start the player into a pull output of the transport's format."""
         try:
-            output = PullOutput(sample_rate, channels)
-            self._limiter = Limiter(sample_rate, ceiling_db=self._ceiling_db)
+            output = PullOutput(sample_rate, channels, ceiling_db=self._ceiling_db)
             self._output = output
             await self.player.start(output=output)
         except Exception as exc:
             self.start_error = exc
-            if self._phase is _Phase.STARTING:
-                self._phase = _Phase.FAILED
+            if self._phase is _Lifecycle.STARTING:
+                self._phase = _Lifecycle.FAILED
             logger.error(
                 "roomtone: background audio could not start (%s); the bot's audio passes "
                 "through unchanged",
                 exc,
             )
             return
-        if self._phase is not _Phase.STARTING:  # stopped or refused while the sounds opened
+        if self._phase is not _Lifecycle.STARTING:  # stopped or refused while the sounds opened
             await self._release()
             return
-        self._phase = _Phase.RUNNING
+        self._phase = _Lifecycle.RUNNING
         self._apply_level(ramp=0.0)
         pending, self._pending = self._pending, []
         for update in pending:
@@ -217,7 +214,7 @@ class RoomtoneMixer(BaseAudioMixer):
     def _refuse(self, message: str) -> None:
         """Stop mixing for good: the bot's audio passes through and the reason is logged."""
         self.start_error = ValueError(message)
-        self._phase = _Phase.FAILED
+        self._phase = _Lifecycle.FAILED
         logger.error("roomtone: %s; the bot's audio passes through without background", message)
 
     def _learn_layout(self, audio: bytes) -> bool:
@@ -234,7 +231,7 @@ class RoomtoneMixer(BaseAudioMixer):
             return False
         if self.num_channels is None:
             self.num_channels = channels
-            self._phase = _Phase.STARTING
+            self._phase = _Lifecycle.STARTING
             self._opening = asyncio.get_running_loop().create_task(
                 self._open(rate, channels), name="roomtone-pipecat-open"
             )
@@ -242,9 +239,9 @@ class RoomtoneMixer(BaseAudioMixer):
 
     async def stop(self) -> None:
         """Close the player; idempotent (Pipecat calls it twice), bounded by ``close_timeout``."""
-        if self._phase is _Phase.STOPPED:
+        if self._phase is _Lifecycle.STOPPED:
             return
-        self._phase = _Phase.STOPPED
+        self._phase = _Lifecycle.STOPPED
         self._pending.clear()
         opening, self._opening = self._opening, None
         if opening is not None and not opening.done():
@@ -277,13 +274,13 @@ class RoomtoneMixer(BaseAudioMixer):
 
     async def mix(self, audio: bytes) -> bytes:
         """Add the soundscape to one chunk of int16 PCM; returns a chunk of the same size."""
-        unchecked = not self._layout_checked and self._phase is not _Phase.STOPPED
+        unchecked = not self._layout_checked and self._phase is not _Lifecycle.STOPPED
         if unchecked and self.sample_rate and not self._learn_layout(audio):
             return audio
         pacer, rate, channels = self._pacer, self.sample_rate, self.num_channels
         if pacer is not None and rate and channels:
             await pacer.wait(len(audio) / (2 * channels * rate))
-        if self._phase is not _Phase.RUNNING:
+        if self._phase is not _Lifecycle.RUNNING:
             return audio
         try:
             return self._mix_now(audio)
@@ -294,33 +291,34 @@ class RoomtoneMixer(BaseAudioMixer):
             return audio
 
     def _mix_now(self, audio: bytes) -> bytes:
-        output, limiter, channels = self._output, self._limiter, self.num_channels
-        if output is None or limiter is None or not output.running or channels is None:
+        output, channels = self._output, self.num_channels
+        if output is None or not output.running or channels is None:
             return audio  # the player was closed by its owner
-        if len(audio) % (2 * channels):
-            self._refuse(
-                f"a {len(audio)}-byte chunk is not whole {channels}-channel int16 frames: the "
-                "transport's channel count changed or does not match num_channels"
-            )
+        if len(audio) != len(self._silence):
+            if len(audio) % (2 * channels):
+                self._refuse(
+                    f"a {len(audio)}-byte chunk is not whole {channels}-channel int16 frames: "
+                    "the transport's channel count changed or does not match num_channels"
+                )
+                return audio
+            self._size_buffers(len(audio) // (2 * channels), channels)
+        out = self._out
+        # Between turns the transport hands over its silence chunk: comparing bytes costs
+        # nothing and spares the speech bus its work.
+        if audio == self._silence:
+            mixed = output.mix(None, out, sidechain=self._sidechain)
+        else:
+            speech = np.frombuffer(audio, dtype="<i2").reshape(out.shape)
+            mixed = output.mix(speech, out, sidechain=self._sidechain)
+        if not mixed:
             return audio
-        frames = len(audio) // (2 * channels)
-        if frames == 0:
-            return audio
-        pcm = np.frombuffer(audio, dtype="<i2")
-        bot = pcm.reshape(frames, channels).astype(np.float32)
-        bot *= np.float32(1.0 / _INT16_SCALE)
-        if self._sidechain:
-            self.player.mixer.sidechain(bot)
-        bed = output.pull(frames)
         self.chunks_mixed += 1
-        if bed is None or (limiter.gain >= 1.0 and not bed.any()):
-            return audio  # nothing to add: the bot's audio passes bit-exact
-        bot += bed
-        limiter.process(bot)
-        bot *= np.float32(_INT16_SCALE)
-        np.rint(bot, out=bot)
-        np.clip(bot, -_INT16_SCALE, _INT16_SCALE - 1, out=bot)
-        return bot.astype("<i2").tobytes()
+        return out.tobytes()
+
+    def _size_buffers(self, frames: int, channels: int) -> None:
+        """One int16 chunk to render into and the transport's silence, reused every call."""
+        self._out = np.empty((frames, channels), np.int16)
+        self._silence = bytes(frames * 2 * channels)
 
     # -- control -------------------------------------------------------------------------------
     def update_settings(self, settings: Mapping[str, object]) -> None:
@@ -328,15 +326,15 @@ class RoomtoneMixer(BaseAudioMixer):
         update = parse_settings(settings, self._sounds)
         for problem in update.problems:
             logger.warning("roomtone: %s", problem)
-        if self._phase is _Phase.RUNNING:
+        if self._phase is _Lifecycle.RUNNING:
             self._apply(update)
-        elif self._phase in (_Phase.IDLE, _Phase.WAITING, _Phase.STARTING):
+        elif self._phase in (_Lifecycle.IDLE, _Lifecycle.WAITING, _Lifecycle.STARTING):
             self._pending.append(update)
 
     def set_enabled(self, enabled: bool, fade: float | None = None) -> None:
         """Fade the whole background out (False) or back in (True) over ``fade`` seconds."""
         self._enabled = bool(enabled)
-        if self._phase is _Phase.RUNNING:
+        if self._phase is _Lifecycle.RUNNING:
             self._apply_level(self._enable_fade if fade is None else fade)
 
     def fade_out_frames(self) -> list[Frame]:

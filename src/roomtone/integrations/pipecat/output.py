@@ -1,33 +1,45 @@
 """A pull-driven roomtone output: the Pipecat transport's ``mix()`` calls set the pace.
 
 The player renders into whatever output it is started with. Here there is no clock of our
-own: each ``mix()`` call asks for exactly the frames of the chunk it was handed, so the
-soundscape advances in step with what the transport really sends.
+own: each ``mix()`` call hands over the bot's chunk and gets back the same chunk with the
+soundscape in it, rendered by the engine (the bot's voice on its speech bus, one limiter, one
+conversion), so the soundscape advances in step with what the transport really sends.
 """
 
 from __future__ import annotations
 
+import time
+
+import numpy as np
+
 from roomtone.outputs.base import AudioOutput, Renderer
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import Int16Array
 
 __all__ = ["PullOutput"]
 
 NOMINAL_CHUNK_SECONDS = 0.04
 """Pipecat's default output chunk (4 x 10 ms); only informative, chunks may be any size."""
 
+CEILING_DB = -0.5
+"""The mix with the bot's voice may go a little hotter than a bed alone (-1 dB)."""
+
 
 class PullOutput(AudioOutput):
-    """An output whose consumer asks for blocks (``pull``) instead of being fed on a timer."""
+    """An output whose consumer hands over chunks of speech to mix into (``mix``)."""
 
     def __init__(
         self,
         sample_rate: int,
         num_channels: int,
         frame_duration: float = NOMINAL_CHUNK_SECONDS,
+        *,
+        ceiling_db: float = CEILING_DB,
     ) -> None:
         super().__init__(sample_rate, num_channels, frame_duration)
+        self.limiter_ceiling_db = ceiling_db
         self._renderer: Renderer | None = None
         self._delivered = 0
+        self._silence: Int16Array = np.zeros((0, num_channels), np.int16)
 
     @property
     def running(self) -> bool:
@@ -36,17 +48,27 @@ class PullOutput(AudioOutput):
     async def start(self, renderer: Renderer) -> None:
         self._renderer = renderer
 
-    def pull(self, frames: int) -> FloatArray | None:
-        """The next ``frames`` frames of the mix, or ``None`` before start or after close.
-
-        The array is reused by the next pull: use it before asking again.
-        """
+    def mix(self, speech: Int16Array | None, out: Int16Array, *, sidechain: bool) -> bool:
+        """Render ``len(out)`` frames of the soundscape, with ``speech`` (int16, same shape, or
+        ``None`` for silence) on the speech bus, into ``out``; ``sidechain`` lets the bed duck
+        under the words. False once closed."""
         renderer = self._renderer
         if renderer is None:
-            return None
-        block = renderer.render(frames)
-        self._delivered += frames
-        return block
+            return False
+        if sidechain:
+            renderer.sidechain(self._zeros(out) if speech is None else speech)
+        renderer.render_pcm16(out, speech)
+        reference = renderer.reference
+        if reference:
+            reference.publish(out, self.format.sample_rate, self._delivered, time.monotonic())
+        self._delivered += len(out)
+        return True
+
+    def _zeros(self, like: Int16Array) -> Int16Array:
+        """Silence for the sidechain (its hold time runs down only while it is fed)."""
+        if self._silence.shape != like.shape:
+            self._silence = np.zeros(like.shape, np.int16)
+        return self._silence
 
     def delivered_frames(self) -> int:
         return self._delivered
