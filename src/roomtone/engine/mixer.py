@@ -43,6 +43,7 @@ class Mixer:
         tool: CueOptions | None = None,
         master_volume: float = 1.0,
         limiter_ceiling_db: float = -1.0,
+        render_ahead: int = 0,
     ) -> None:
         self.format = fmt
         self.position = 0  # frames rendered so far
@@ -57,6 +58,11 @@ class Mixer:
         self._out: FloatArray = np.zeros((0, fmt.num_channels), np.float32)
         self._bed: FloatArray = self._out
         self._scratch: FloatArray = self._out
+        # Background rendered ahead (see _take_ahead); 0 renders exactly what is asked.
+        self._ahead_frames = render_ahead
+        self._ahead: FloatArray = self._out
+        self._ahead_start = self._ahead_end = 0
+        self._ahead_bound = 0.0
 
     # -- control (any thread) -----------------------------------------------------------------
     def submit(self, command: Command) -> None:
@@ -77,6 +83,7 @@ class Mixer:
 
     def ready(self, n: int) -> bool:
         """Whether every voice has its next ``n`` frames decoded (offline rendering waits)."""
+        n = max(n, self._ahead_frames)
         return all(v.playback.ready(n) for v in self.voices if v.state is not VoiceState.PAUSED)
 
     def _ensure(self, n: int) -> None:
@@ -105,6 +112,46 @@ class Mixer:
 
         The returned array is reused by the next call.
         """
+        if self._ahead_frames:
+            out, bound = self._take_ahead(n)
+        else:
+            out, bound = self._background(n)
+        if speech is not None:
+            out += speech
+            bound += float(np.abs(speech).max(initial=0.0))
+        limiter = self.limiter
+        if limiter.gain < 1.0 or bound > limiter.ceiling:
+            limiter.process(out)
+        return out
+
+    def _take_ahead(self, n: int) -> tuple[FloatArray, float]:
+        """``n`` frames of background from a block rendered ahead (and its peak bound).
+
+        Under a caller that renders small blocks on a busy event loop (a Pipecat ``mix()``
+        every 20 ms), what costs is each pass through the voices, not the samples: one pass
+        per ``render_ahead`` frames serves several calls. Speech, the limiter and the
+        conversion stay per call; commands and ducking take effect at the next block.
+        """
+        ahead, start, end = self._ahead, self._ahead_start, self._ahead_end
+        if end - start < n:
+            left = end - start
+            block = n * -(-self._ahead_frames // n) if n < self._ahead_frames else n
+            if len(ahead) < left + block:
+                grown = np.zeros((left + block, self.format.num_channels), np.float32)
+                grown[:left] = ahead[start:end]
+                ahead = self._ahead = grown
+            elif left:
+                ahead[:left] = ahead[start:end]
+            fresh, self._ahead_bound = self._background(block)
+            ahead[left : left + block] = fresh
+            start, end = 0, left + block
+            self._ahead_end = end
+        self._ahead_start = start + n
+        return ahead[start : start + n], self._ahead_bound
+
+    def _background(self, n: int) -> tuple[FloatArray, float]:
+        """The next ``n`` frames of the voices, ducked and at the master volume, and a bound
+        of their peak (in ``self._out``, reused by the next call)."""
         self.apply_commands()
         self._ensure(n)
         out = self._out[:n]
@@ -138,16 +185,10 @@ class Mixer:
         elif master.value != 1.0:
             out *= np.float32(master.value)
         bound *= max(master.value, master.target)
-        if speech is not None:
-            out += speech
-            bound += float(np.abs(speech).max(initial=0.0))
-        limiter = self.limiter
-        if limiter.gain < 1.0 or bound > limiter.ceiling:
-            limiter.process(out)
         self.position += n
         if finished:
             self._finish(finished)
-        return out
+        return out, bound
 
     def _finish(self, finished: list[Voice]) -> None:
         """Drop finished voices and report them, with the end of this block as their end."""
@@ -156,11 +197,16 @@ class Mixer:
             if voice.on_finish is not None:
                 voice.on_finish(voice, self.position)
 
-    def sidechain(self, samples: np.ndarray[Any, Any]) -> None:
+    def sidechain(self, samples: np.ndarray[Any, Any] | None, frames: int = 0) -> None:
         """Feed the agent's own outgoing audio (float, or int16 PCM) so ducking follows its
-        words (render thread)."""
+        words (render thread); ``None`` says it was silent for ``frames`` frames."""
+        if self.ducker.settings is None:
+            return
+        if samples is None:
+            self.ducker.feed_level(-math.inf, frames)
+            return
         n = len(samples)
-        if n == 0 or self.ducker.settings is None:
+        if n == 0:
             return
         # One dot product: this runs for every chunk a Pipecat transport sends.
         flat = samples.reshape(-1)

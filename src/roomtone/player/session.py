@@ -114,6 +114,7 @@ class Session:
             tool=sounds.tool_options,
             master_volume=master_volume,
             limiter_ceiling_db=target.limiter_ceiling_db,
+            render_ahead=fmt.frames(target.render_ahead_seconds),
         )
         opener = SoundOpener(fmt, sounds.cache)
         for spec in (sounds.thinking, sounds.tool):

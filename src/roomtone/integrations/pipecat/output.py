@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
 from roomtone.outputs.base import AudioOutput, Renderer
 from roomtone.samples import Int16Array
 
@@ -22,6 +20,11 @@ NOMINAL_CHUNK_SECONDS = 0.04
 
 CEILING_DB = -0.5
 """The mix with the bot's voice may go a little hotter than a bed alone (-1 dB)."""
+
+RENDER_AHEAD_SECONDS = 0.06
+"""The background is rendered in blocks of at least 60 ms and served chunk by chunk: a pass
+through the voices costs the same for 20 ms as for 60 ms on a busy loop. The bot's voice, the
+limiter and the conversion stay per chunk; mixer commands and ducking land up to 60 ms later."""
 
 
 class PullOutput(AudioOutput):
@@ -37,9 +40,9 @@ class PullOutput(AudioOutput):
     ) -> None:
         super().__init__(sample_rate, num_channels, frame_duration)
         self.limiter_ceiling_db = ceiling_db
+        self.render_ahead_seconds = RENDER_AHEAD_SECONDS
         self._renderer: Renderer | None = None
         self._delivered = 0
-        self._silence: Int16Array = np.zeros((0, num_channels), np.int16)
 
     @property
     def running(self) -> bool:
@@ -55,20 +58,12 @@ class PullOutput(AudioOutput):
         renderer = self._renderer
         if renderer is None:
             return False
-        if sidechain:
-            renderer.sidechain(self._zeros(out) if speech is None else speech)
-        renderer.render_pcm16(out, speech)
+        renderer.render_pcm16(out, speech, sidechain=sidechain)
         reference = renderer.reference
         if reference:
             reference.publish(out, self.format.sample_rate, self._delivered, time.monotonic())
         self._delivered += len(out)
         return True
-
-    def _zeros(self, like: Int16Array) -> Int16Array:
-        """Silence for the sidechain (its hold time runs down only while it is fed)."""
-        if self._silence.shape != like.shape:
-            self._silence = np.zeros(like.shape, np.int16)
-        return self._silence
 
     def delivered_frames(self) -> int:
         return self._delivered
