@@ -54,6 +54,7 @@ class Mixer:
         self.thinking = CueController(thinking or CueOptions(), fmt.sample_rate, self.add_voice)
         self.tool = CueController(tool or CueOptions(), fmt.sample_rate, self.add_voice)
         self._commands: deque[Command] = deque()
+        self._waiting: list[tuple[Callable[[], bool], Command]] = []
         self._capacity = 0
         self._out: FloatArray = np.zeros((0, fmt.num_channels), np.float32)
         self._bed: FloatArray = self._out
@@ -69,6 +70,11 @@ class Mixer:
         """Run ``command`` on the render thread before the next block."""
         self._commands.append(command)
 
+    def submit_when(self, decided: Callable[[], bool], command: Command) -> None:
+        """Run ``command`` before the first block after ``decided()`` turns true (a sound that
+        must decode first); until then offline renderers wait (``ready`` is False)."""
+        self._commands.append(lambda: self._waiting.append((decided, command)))
+
     # -- render thread ------------------------------------------------------------------------
     def add_voice(self, voice: Voice) -> None:
         """Add a voice now (render thread only; from elsewhere use ``submit``)."""
@@ -78,12 +84,21 @@ class Mixer:
         commands = self._commands
         while commands:
             commands.popleft()()
+        if self._waiting:
+            waiting, self._waiting = self._waiting, []
+            for decided, command in waiting:
+                if decided():
+                    command()
+                else:
+                    self._waiting.append((decided, command))
         self.thinking.update(self.position)
         self.tool.update(self.position)
 
     def ready(self, n: int) -> bool:
         """Whether every voice has its next ``n`` frames decoded (offline rendering waits)."""
-        n = max(n, self._ahead_frames)
+        if self._waiting:
+            return False
+        n = self._block(n)
         return all(v.playback.ready(n) for v in self.voices if v.state is not VoiceState.PAUSED)
 
     def _ensure(self, n: int) -> None:
@@ -100,6 +115,7 @@ class Mixer:
         return (
             not self.voices
             and not self._commands
+            and not self._waiting
             and self.thinking.idle
             and self.tool.idle
             and self.limiter.gain >= 1.0
@@ -124,6 +140,11 @@ class Mixer:
             limiter.process(out)
         return out
 
+    def _block(self, n: int) -> int:
+        """Frames rendered in one pass for a pull of ``n``: whole pulls, at least the lookahead."""
+        ahead = self._ahead_frames
+        return n * -(-ahead // n) if n < ahead else n
+
     def _take_ahead(self, n: int) -> tuple[FloatArray, float]:
         """``n`` frames of background from a block rendered ahead (and its peak bound).
 
@@ -135,7 +156,7 @@ class Mixer:
         ahead, start, end = self._ahead, self._ahead_start, self._ahead_end
         if end - start < n:
             left = end - start
-            block = n * -(-self._ahead_frames // n) if n < self._ahead_frames else n
+            block = self._block(n)
             if len(ahead) < left + block:
                 grown = np.zeros((left + block, self.format.num_channels), np.float32)
                 grown[:left] = ahead[start:end]
