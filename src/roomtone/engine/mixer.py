@@ -233,7 +233,7 @@ class Mixer:
         flat = samples.reshape(-1)
         if flat.dtype != np.float32:
             flat = flat.astype(np.float32)
-        power = float(np.dot(flat, flat)) / flat.size
+        power = float(flat @ flat) / flat.size
         if samples.dtype == np.int16:
             power /= PCM16_SCALE * PCM16_SCALE
         level = 10 * math.log10(power) if power > 1e-18 else -math.inf

@@ -308,7 +308,7 @@ class RoomtoneMixer(BaseAudioMixer):
         if audio == self._silence:
             mixed = output.mix(None, out, sidechain=self._sidechain)
         else:
-            speech = np.frombuffer(audio, dtype="<i2").reshape(out.shape)
+            speech: Int16Array = np.ndarray(out.shape, "<i2", audio)  # a view, no copy
             mixed = output.mix(speech, out, sidechain=self._sidechain)
         if not mixed:
             return audio
