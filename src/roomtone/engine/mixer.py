@@ -91,8 +91,10 @@ class Mixer:
                     command()
                 else:
                     self._waiting.append((decided, command))
-        self.thinking.update(self.position)
-        self.tool.update(self.position)
+        if self.thinking.busy:
+            self.thinking.update(self.position)
+        if self.tool.busy:
+            self.tool.update(self.position)
 
     def ready(self, n: int) -> bool:
         """Whether every voice has its next ``n`` frames decoded (offline rendering waits)."""
@@ -116,8 +118,8 @@ class Mixer:
             not self.voices
             and not self._commands
             and not self._waiting
-            and self.thinking.idle
-            and self.tool.idle
+            and not self.thinking.busy
+            and not self.tool.busy
             and self.limiter.gain >= 1.0
             and not self.master.moving
             and self.ducker.at_rest
@@ -178,6 +180,9 @@ class Mixer:
         out = self._out[:n]
         scratch = self._scratch
         out.fill(0.0)
+        if self.idle:  # nothing can sound: skip the whole chain
+            self.position += n
+            return out, 0.0
         duck = self.ducker.advance(n)
         direct = isinstance(duck, float) and duck == 1.0  # bed needs no gain: mix in place
         bed = out if direct else self._bed[:n]
