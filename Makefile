@@ -10,7 +10,7 @@ STAMP := $(VENV)/.roomtone-installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,livekit,agents,pipecat,device]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,livekit,agents,pipecat,device,echo]"
 	touch $(STAMP)
 
 demo: $(STAMP)

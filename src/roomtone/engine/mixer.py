@@ -11,6 +11,7 @@ the render thread (event loop, sound-card callback or a Pipecat ``mix()``) owns 
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import deque
 from collections.abc import Callable
@@ -27,6 +28,8 @@ from roomtone.format import AudioFormat
 from roomtone.samples import PCM16_SCALE, FloatArray
 
 __all__ = ["Mixer"]
+
+logger = logging.getLogger("roomtone")
 
 Command = Callable[[], None]
 
@@ -83,12 +86,12 @@ class Mixer:
     def apply_commands(self) -> None:
         commands = self._commands
         while commands:
-            commands.popleft()()
+            _run(commands.popleft())
         if self._waiting:
             waiting, self._waiting = self._waiting, []
             for decided, command in waiting:
                 if decided():
-                    command()
+                    _run(command)
                 else:
                     self._waiting.append((decided, command))
         if self.thinking.busy:
@@ -243,3 +246,10 @@ class Mixer:
             power /= PCM16_SCALE * PCM16_SCALE
         level = 10 * math.log10(power) if power > 1e-18 else -math.inf
         self.ducker.feed_level(level, n)
+
+
+def _run(command: Command) -> None:
+    try:
+        command()
+    except Exception:  # a bad command must not end the output for every other sound
+        logger.exception("roomtone: a mixer command failed and was dropped")

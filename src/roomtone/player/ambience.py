@@ -6,6 +6,7 @@ import asyncio
 import random
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from roomtone.config import AudioConfig, SoundSpec
@@ -105,9 +106,7 @@ class AmbientBed:
             self._crossfade(spec, None, None, crossfade)
             return None
         playback = self._voices.opener.open(config, loop=not is_stream(config.source))
-        faded = AudioConfig(
-            config.source, volume=config.volume, fade_in=max(config.fade_in, crossfade)
-        )
+        faded = replace(config, fade_in=max(config.fade_in, crossfade))  # keeps its fade_out
         voice, handle = self._voices.tracked(faded, playback, Bus.BED)
         clip = playback.clip if isinstance(playback, ClipPlayback) else None
         if clip is None or (_decided(clip) and _no_audio(clip) is None):

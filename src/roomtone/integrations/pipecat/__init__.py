@@ -5,6 +5,7 @@
     player = BackgroundAudioPlayer(ambient_sound=..., thinking_sound=..., tool_sound=...)
     transport = SomeTransport(params=TransportParams(audio_out_mixer=RoomtoneMixer(player)))
     worker = PipelineWorker(pipeline, observers=[RoomtoneObserver(player)])
+    # and RoomtoneInputGate(player) after transport.input() for hold(mute_input=True)
 
 With a speech-to-speech service, put ``SpeechStreamGate()`` just before ``transport.output()``.
 
@@ -19,6 +20,8 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
     raise MissingExtraError("Pipecat support", "pipecat") from exc
 
+from roomtone.integrations.pipecat.echo import RoomtoneEchoCanceller
+from roomtone.integrations.pipecat.input_gate import RoomtoneInputGate
 from roomtone.integrations.pipecat.mixer import RoomtoneMixer
 from roomtone.integrations.pipecat.observer import RoomtoneObserver
 from roomtone.integrations.pipecat.output import PullOutput
@@ -36,6 +39,8 @@ __all__ = [
     "PipelineStateTracker",
     "PullOutput",
     "RealtimePacer",
+    "RoomtoneEchoCanceller",
+    "RoomtoneInputGate",
     "RoomtoneMixer",
     "RoomtoneObserver",
     "SpeechStreamAudioRawFrame",
