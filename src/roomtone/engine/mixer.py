@@ -46,6 +46,7 @@ class Mixer:
         tool: CueOptions | None = None,
         master_volume: float = 1.0,
         limiter_ceiling_db: float = -1.0,
+        render_ahead: int = 0,
     ) -> None:
         self.format = fmt
         self.position = 0  # frames rendered so far
@@ -56,15 +57,26 @@ class Mixer:
         self.thinking = CueController(thinking or CueOptions(), fmt.sample_rate, self.add_voice)
         self.tool = CueController(tool or CueOptions(), fmt.sample_rate, self.add_voice)
         self._commands: deque[Command] = deque()
+        self._waiting: list[tuple[Callable[[], bool], Command]] = []
         self._capacity = 0
         self._out: FloatArray = np.zeros((0, fmt.num_channels), np.float32)
         self._bed: FloatArray = self._out
         self._scratch: FloatArray = self._out
+        # Background rendered ahead (see _take_ahead); 0 renders exactly what is asked.
+        self._ahead_frames = render_ahead
+        self._ahead: FloatArray = self._out
+        self._ahead_start = self._ahead_end = 0
+        self._ahead_bound = 0.0
 
     # -- control (any thread) -----------------------------------------------------------------
     def submit(self, command: Command) -> None:
         """Run ``command`` on the render thread before the next block."""
         self._commands.append(command)
+
+    def submit_when(self, decided: Callable[[], bool], command: Command) -> None:
+        """Run ``command`` before the first block after ``decided()`` turns true (a sound that
+        must decode first); until then offline renderers wait (``ready`` is False)."""
+        self._commands.append(lambda: self._waiting.append((decided, command)))
 
     # -- render thread ------------------------------------------------------------------------
     def add_voice(self, voice: Voice) -> None:
@@ -74,11 +86,14 @@ class Mixer:
     def apply_commands(self) -> None:
         commands = self._commands
         while commands:
-            command = commands.popleft()
-            try:
-                command()
-            except Exception:  # a bad command must not end the output for every other sound
-                logger.exception("roomtone: a mixer command failed and was dropped")
+            _run(commands.popleft())
+        if self._waiting:
+            waiting, self._waiting = self._waiting, []
+            for decided, command in waiting:
+                if decided():
+                    _run(command)
+                else:
+                    self._waiting.append((decided, command))
         if self.thinking.busy:
             self.thinking.update(self.position)
         if self.tool.busy:
@@ -86,6 +101,9 @@ class Mixer:
 
     def ready(self, n: int) -> bool:
         """Whether every voice has its next ``n`` frames decoded (offline rendering waits)."""
+        if self._waiting:
+            return False
+        n = self._block(n)
         return all(v.playback.ready(n) for v in self.voices if v.state is not VoiceState.PAUSED)
 
     def _ensure(self, n: int) -> None:
@@ -102,6 +120,7 @@ class Mixer:
         return (
             not self.voices
             and not self._commands
+            and not self._waiting
             and not self.thinking.busy
             and not self.tool.busy
             and self.limiter.gain >= 1.0
@@ -114,14 +133,59 @@ class Mixer:
 
         The returned array is reused by the next call.
         """
+        if self._ahead_frames:
+            out, bound = self._take_ahead(n)
+        else:
+            out, bound = self._background(n)
+        if speech is not None:
+            out += speech
+            bound += float(np.abs(speech).max(initial=0.0))
+        limiter = self.limiter
+        if limiter.gain < 1.0 or bound > limiter.ceiling:
+            limiter.process(out)
+        return out
+
+    def _block(self, n: int) -> int:
+        """Frames rendered in one pass for a pull of ``n``: whole pulls, at least the lookahead."""
+        ahead = self._ahead_frames
+        return n * -(-ahead // n) if n < ahead else n
+
+    def _take_ahead(self, n: int) -> tuple[FloatArray, float]:
+        """``n`` frames of background from a block rendered ahead (and its peak bound).
+
+        Under a caller that renders small blocks on a busy event loop (a Pipecat ``mix()``
+        every 20 ms), what costs is each pass through the voices, not the samples: one pass
+        per ``render_ahead`` frames serves several calls. Speech, the limiter and the
+        conversion stay per call; commands and ducking take effect at the next block.
+        """
+        ahead, start, end = self._ahead, self._ahead_start, self._ahead_end
+        if end - start < n:
+            left = end - start
+            block = self._block(n)
+            if len(ahead) < left + block:
+                grown = np.zeros((left + block, self.format.num_channels), np.float32)
+                grown[:left] = ahead[start:end]
+                ahead = self._ahead = grown
+            elif left:
+                ahead[:left] = ahead[start:end]
+            fresh, self._ahead_bound = self._background(block)
+            ahead[left : left + block] = fresh
+            start, end = 0, left + block
+            self._ahead_end = end
+        self._ahead_start = start + n
+        return ahead[start : start + n], self._ahead_bound
+
+    def _background(self, n: int) -> tuple[FloatArray, float]:
+        """The next ``n`` frames of the voices, ducked and at the master volume, and a bound
+        of their peak (in ``self._out``, reused by the next call)."""
         self.apply_commands()
         self._ensure(n)
         out = self._out[:n]
         scratch = self._scratch
         out.fill(0.0)
-        if speech is None and self.idle:  # nothing can sound: skip the whole chain
+        if self.idle:  # nothing can sound: skip the whole chain
             self.position += n
-            return out
+            return out, 0.0
         duck = self.ducker.advance(n)
         direct = isinstance(duck, float) and duck == 1.0  # bed needs no gain: mix in place
         bed = out if direct else self._bed[:n]
@@ -150,16 +214,10 @@ class Mixer:
         elif master.value != 1.0:
             out *= np.float32(master.value)
         bound *= max(master.value, master.target)
-        if speech is not None:
-            out += speech
-            bound += float(np.abs(speech).max(initial=0.0))
-        limiter = self.limiter
-        if limiter.gain < 1.0 or bound > limiter.ceiling:
-            limiter.process(out)
         self.position += n
         if finished:
             self._finish(finished)
-        return out
+        return out, bound
 
     def _finish(self, finished: list[Voice]) -> None:
         """Drop finished voices and report them, with the end of this block as their end."""
@@ -168,14 +226,30 @@ class Mixer:
             if voice.on_finish is not None:
                 voice.on_finish(voice, self.position)
 
-    def sidechain(self, samples: np.ndarray[Any, Any]) -> None:
+    def sidechain(self, samples: np.ndarray[Any, Any] | None, frames: int = 0) -> None:
         """Feed the agent's own outgoing audio (float, or int16 PCM) so ducking follows its
-        words (render thread)."""
-        n = len(samples)
-        if n == 0 or self.ducker.settings is None:
+        words (render thread); ``None`` says it was silent for ``frames`` frames."""
+        if self.ducker.settings is None:
             return
-        rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float32))))
+        if samples is None:
+            self.ducker.feed_level(-math.inf, frames)
+            return
+        n = len(samples)
+        if n == 0:
+            return
+        # One dot product: this runs for every chunk a Pipecat transport sends.
+        flat = samples.reshape(-1)
+        if flat.dtype != np.float32:
+            flat = flat.astype(np.float32)
+        power = float(flat @ flat) / flat.size
         if samples.dtype == np.int16:
-            rms /= PCM16_SCALE
-        level = 20 * math.log10(rms) if rms > 1e-9 else -math.inf
+            power /= PCM16_SCALE * PCM16_SCALE
+        level = 10 * math.log10(power) if power > 1e-18 else -math.inf
         self.ducker.feed_level(level, n)
+
+
+def _run(command: Command) -> None:
+    try:
+        command()
+    except Exception:  # a bad command must not end the output for every other sound
+        logger.exception("roomtone: a mixer command failed and was dropped")

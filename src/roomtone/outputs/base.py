@@ -80,13 +80,18 @@ class Renderer(Protocol):
         ...
 
     def render_pcm16(
-        self, out: np.ndarray[Any, Any], speech: np.ndarray[Any, Any] | None = None
+        self,
+        out: np.ndarray[Any, Any],
+        speech: np.ndarray[Any, Any] | None = None,
+        *,
+        sidechain: bool = False,
     ) -> None:
         """The next ``len(out)`` frames as int16 into ``out``.
 
         ``speech`` (int16, same shape; may be ``out`` itself) is the agent's voice: it passes
         through the speech bus, neither ducked nor scaled by the master volume, and shares the
-        one limiter and conversion with the background.
+        one limiter and conversion with the background. With ``sidechain`` it (or, when
+        ``None``, its silence) also drives the ducking, measured once on the converted block.
         """
         ...
 
@@ -108,6 +113,9 @@ class AudioOutput(ABC):
 
     limiter_ceiling_db: float = -1.0
     """The peak ceiling of the mix sent here (a transport that sums further may ask for less)."""
+
+    render_ahead_seconds: float = 0.0
+    """Background rendered ahead of small pulls (commands and ducking land up to this late)."""
 
     def __init__(self, sample_rate: int, num_channels: int, frame_duration: float) -> None:
         self.format = AudioFormat(sample_rate, num_channels)

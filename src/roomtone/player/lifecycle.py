@@ -17,7 +17,6 @@ from typing import Any, cast
 from roomtone.errors import PlayerStateError
 from roomtone.outputs.base import AudioOutput
 from roomtone.outputs.reference import ReferenceTap
-from roomtone.player.handle import PlayHandle
 from roomtone.player.not_given import given
 from roomtone.player.session import Session, Sounds, close_output, resolve_target
 from roomtone.player.session_link import SessionLink
@@ -54,7 +53,6 @@ class PlayerLifecycle:
         self._ended: Exception | None = None  # why the output stopped by itself, if it did
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread = 0
-        self.ambient_handle: PlayHandle | None = None
         self.publication: Any = None
         self._closed = False
         self._starting: asyncio.Task[None] | None = None  # start()'s steps, while they run
@@ -164,7 +162,6 @@ class PlayerLifecycle:
         try:
             await target.start(running.renderer)
             self._running = running
-            self.ambient_handle = running.bed.handle
             self.publication = target.publication
             if agent_session is not None:
                 sink = cast(Any, self)  # the facade: its CallControls take the session's events
@@ -197,7 +194,7 @@ class PlayerLifecycle:
         finally:
             await running.release("start() failed")
             self._output, self._running, self._link = None, None, None
-            self.ambient_handle = self.publication = None
+            self.publication = None
             self._ended = None
 
     def _output_stopped(self, reason: Exception) -> None:

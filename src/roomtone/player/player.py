@@ -153,6 +153,11 @@ class BackgroundAudioPlayer(PlayerLifecycle, CallControls):
         return self._master_volume
 
     @property
+    def ambient_handle(self) -> PlayHandle | None:
+        """The handle of the bed playing now (a scene change takes over once it plays)."""
+        return self._running.bed.handle if self._running is not None else None
+
+    @property
     def ambient_sound(self) -> list[AudioConfig] | AudioConfig | None:
         """The current ambient specification (after ``set_ambient``)."""
         return self._running.bed.spec if self._running is not None else self._sounds.ambient
@@ -171,12 +176,11 @@ class BackgroundAudioPlayer(PlayerLifecycle, CallControls):
     def set_ambient(self, sound: SoundSpec | None, crossfade: float = 2.0) -> PlayHandle | None:
         """Replace the ambient bed, crossfading over ``crossfade`` seconds (a scene change).
 
-        The new sound is opened first: a missing file raises and the current bed plays on.
+        The new sound is checked first: a missing file raises; one that does not decode leaves
+        the current bed playing, and the returned handle carries the error.
         """
         crossfade = check_seconds("crossfade", crossfade)
-        bed = self._live().bed
-        self.ambient_handle = bed.replace(sound, crossfade)
-        return self.ambient_handle
+        return self._live().bed.replace(sound, crossfade)
 
     def set_ambient_loop(self, loop: bool) -> None:
         """Keep looping the ambient bed, or let it play to its end and stop."""

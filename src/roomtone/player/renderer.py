@@ -68,12 +68,18 @@ class PlayerRenderer:
         return block
 
     def render_pcm16(
-        self, out: np.ndarray[Any, Any], speech: np.ndarray[Any, Any] | None = None
+        self,
+        out: np.ndarray[Any, Any],
+        speech: np.ndarray[Any, Any] | None = None,
+        *,
+        sidechain: bool = False,
     ) -> None:
         n = len(out)
         _, voice, scratch = self._buffers(n)
         if speech is not None:
             voice = from_pcm16(speech, voice)
+        if sidechain and not self._closed:
+            self.mixer.sidechain(voice if speech is not None else None, n)
         if self._closed:
             if speech is None:
                 out[:] = 0

@@ -130,6 +130,7 @@ class Session:
             tool=sounds.tool_options,
             master_volume=master_volume,
             limiter_ceiling_db=target.limiter_ceiling_db,
+            render_ahead=fmt.frames(target.render_ahead_seconds),
         )
         opener = SoundOpener(fmt, sounds.cache)
         # Every cue file must decode: one that exists but does not (a text file named .mp3)

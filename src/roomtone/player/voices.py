@@ -30,6 +30,11 @@ class VoiceMaker:
         self._completions = completions
         self._declick = opener.format.frames(DECLICK_SECONDS)
 
+    @property
+    def completions(self) -> Completions:
+        """Where the handles of the voices made here settle."""
+        return self._completions
+
     def tracked(
         self, config: AudioConfig, playback: Playback, bus: Bus
     ) -> tuple[Voice, PlayHandle]:

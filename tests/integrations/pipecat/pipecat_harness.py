@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from pipecat.audio.mixers.base_audio_mixer import BaseAudioMixer
 from pipecat.frames.frames import (
     EndFrame,
     Frame,
@@ -122,7 +123,7 @@ class Recording:
 
 
 async def run_pipeline(
-    mixer: RoomtoneMixer,
+    mixer: BaseAudioMixer | None,
     script: Callable[[Driver], Awaitable[None]],
     *,
     rate: int,
@@ -132,18 +133,25 @@ async def run_pipeline(
     end: bool = True,
     timeout: float = 30.0,
     sink_cls: type[SinkOutput] = SinkOutput,
+    before_output: Sequence[FrameProcessor] = (),
+    after_output: Sequence[FrameProcessor] = (),
+    chunks_10ms: int = 4,
 ) -> Recording:
-    """Run ``script`` against a pipeline whose output transport uses ``mixer``."""
+    """Run ``script`` against a pipeline whose output transport uses ``mixer``.
+
+    ``before_output`` and ``after_output`` are processors placed around the output transport.
+    """
     params = TransportParams(
         audio_out_enabled=True,
         audio_out_sample_rate=rate,
         audio_out_channels=channels,
         audio_out_mixer=mixer,
         audio_out_end_silence_secs=0,
+        audio_out_10ms_chunks=chunks_10ms,
     )
     transport = SinkTransport(params, mode, sink_cls)
     worker = PipelineWorker(
-        Pipeline([transport.output()]),
+        Pipeline([*before_output, transport.output(), *after_output]),
         params=PipelineParams(audio_out_sample_rate=rate),
         observers=list(observers),
         idle_timeout_secs=None,
@@ -186,7 +194,7 @@ async def mix_directly(
     the sounds have decoded that far: the result does not depend on the machine's speed.
     """
     rate, channels = mixer.sample_rate, mixer.num_channels
-    assert rate is not None, "start the mixer first"
+    assert rate is not None and channels is not None, "start the mixer with num_channels"
     step = round(chunk * rate)
     total = round(seconds * rate)
     source = np.zeros((total, channels)) if bot is None else bot[:total]

@@ -21,7 +21,7 @@ BED_AMP = 0.1
 
 def bed_mixer(tones: Tones, **kwargs: Any) -> RoomtoneMixer:
     player = BackgroundAudioPlayer(ambient_sound=AudioConfig(tones.bed, volume=0.5))
-    return RoomtoneMixer(player, **kwargs)
+    return RoomtoneMixer(player, **{"num_channels": 1, **kwargs})
 
 
 def no_click(audio: np.ndarray, freq: float, amp: float, rate: int) -> bool:

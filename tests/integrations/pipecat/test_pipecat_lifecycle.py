@@ -36,7 +36,7 @@ class GatedPlayer(BackgroundAudioPlayer):
 @pytest.mark.realtime
 async def test_mix_before_start_finishes_passes_audio_through(tones: Tones) -> None:
     player = GatedPlayer(ambient_sound=AudioConfig(tones.bed, volume=0.5))
-    mixer = RoomtoneMixer(player, realtime=False)
+    mixer = RoomtoneMixer(player, num_channels=1, realtime=False)
     assert await mixer.mix(CHUNK) == CHUNK  # before start() was even called
     starting = asyncio.create_task(mixer.start(RATE))
     await asyncio.sleep(0.01)
@@ -52,7 +52,7 @@ async def test_mix_before_start_finishes_passes_audio_through(tones: Tones) -> N
 
 async def test_stop_is_idempotent_and_final(tones: Tones, caplog: pytest.LogCaptureFixture) -> None:
     player = BackgroundAudioPlayer(ambient_sound=AudioConfig(tones.bed, volume=0.5))
-    mixer = RoomtoneMixer(player, realtime=False)
+    mixer = RoomtoneMixer(player, num_channels=1, realtime=False)
     await mixer.start(RATE)
     await mixer.stop()
     await mixer.stop()
@@ -68,7 +68,7 @@ async def test_stop_is_idempotent_and_final(tones: Tones, caplog: pytest.LogCapt
 @pytest.mark.realtime
 async def test_stop_during_start_closes_the_player_when_start_ends(tones: Tones) -> None:
     player = GatedPlayer(ambient_sound=AudioConfig(tones.bed))
-    mixer = RoomtoneMixer(player, realtime=False, close_timeout=0.2)
+    mixer = RoomtoneMixer(player, num_channels=1, realtime=False, close_timeout=0.2)
     starting = asyncio.create_task(mixer.start(RATE))
     await asyncio.sleep(0.01)
     await mixer.stop()
@@ -82,7 +82,7 @@ async def test_a_sound_that_fails_to_open_leaves_the_bot_audio_untouched(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     player = BackgroundAudioPlayer(ambient_sound="/no/such/ambience.wav")
-    mixer = RoomtoneMixer(player, realtime=False)
+    mixer = RoomtoneMixer(player, num_channels=1, realtime=False)
     with caplog.at_level(logging.ERROR, logger="roomtone"):
         await mixer.start(RATE)
     assert mixer.start_error is not None

@@ -130,7 +130,7 @@ async def test_play_returns_a_handle_heard_in_the_output(tones: Tones) -> None:
 async def test_the_sum_is_limited_never_clipped(tones: Tones) -> None:
     """Near-full-scale speech plus the bed: peaks stay under the ceiling, no flat tops."""
     rate = 8000
-    mixer = RoomtoneMixer(bed_player(tones, ducking=False), realtime=False)
+    mixer = RoomtoneMixer(bed_player(tones, ducking=False), num_channels=1, realtime=False)
     await mixer.start(rate)
     speech = sine(SPEECH_HZ, 1.0, rate, 0.97)
     out = await mix_directly(mixer, 1.0, bot=speech)

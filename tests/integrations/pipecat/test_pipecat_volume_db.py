@@ -15,7 +15,7 @@ RATE = 16000
 
 async def _bed_level(tones: Tones, settings: dict[str, object]) -> float:
     player = BackgroundAudioPlayer(ambient_sound=AudioConfig(tones.bed, volume=0.5))
-    mixer = RoomtoneMixer(player, realtime=False)
+    mixer = RoomtoneMixer(player, num_channels=1, realtime=False)
     await mixer.start(RATE)
     await mixer.process_frame(MixerUpdateSettingsFrame(settings=settings))
     out = await mix_directly(mixer, 0.8)

@@ -7,6 +7,8 @@
     worker = PipelineWorker(pipeline, observers=[RoomtoneObserver(player)])
     # and RoomtoneInputGate(player) after transport.input() for hold(mute_input=True)
 
+With a speech-to-speech service, put ``SpeechStreamGate()`` just before ``transport.output()``.
+
 Needs the extra: ``pip install 'roomtone[pipecat]'``. Nothing else in roomtone imports Pipecat.
 """
 
@@ -25,6 +27,11 @@ from roomtone.integrations.pipecat.observer import RoomtoneObserver
 from roomtone.integrations.pipecat.output import PullOutput
 from roomtone.integrations.pipecat.pacing import RealtimePacer
 from roomtone.integrations.pipecat.settings import ALLOWED_KEYS, check_settings
+from roomtone.integrations.pipecat.speech_gate import (
+    SpeechStreamAudioRawFrame,
+    SpeechStreamGate,
+    SpeechStreamStoppedFrame,
+)
 from roomtone.integrations.pipecat.state import PipelineStateTracker
 
 __all__ = [
@@ -36,5 +43,8 @@ __all__ = [
     "RoomtoneInputGate",
     "RoomtoneMixer",
     "RoomtoneObserver",
+    "SpeechStreamAudioRawFrame",
+    "SpeechStreamGate",
+    "SpeechStreamStoppedFrame",
     "check_settings",
 ]

@@ -9,11 +9,9 @@ conversion), so the soundscape advances in step with what the transport really s
 from __future__ import annotations
 
 import time
-from typing import Any
-
-import numpy as np
 
 from roomtone.outputs.base import AudioOutput, Renderer
+from roomtone.samples import Int16Array
 
 __all__ = ["PullOutput"]
 
@@ -22,6 +20,11 @@ NOMINAL_CHUNK_SECONDS = 0.04
 
 CEILING_DB = -0.5
 """The mix with the bot's voice may go a little hotter than a bed alone (-1 dB)."""
+
+RENDER_AHEAD_SECONDS = 0.06
+"""The background is rendered in blocks of at least 60 ms and served chunk by chunk: a pass
+through the voices costs the same for 20 ms as for 60 ms on a busy loop. The bot's voice, the
+limiter and the conversion stay per chunk; mixer commands and ducking land up to 60 ms later."""
 
 
 class PullOutput(AudioOutput):
@@ -37,6 +40,7 @@ class PullOutput(AudioOutput):
     ) -> None:
         super().__init__(sample_rate, num_channels, frame_duration)
         self.limiter_ceiling_db = ceiling_db
+        self.render_ahead_seconds = RENDER_AHEAD_SECONDS
         self._renderer: Renderer | None = None
         self._delivered = 0
 
@@ -47,17 +51,14 @@ class PullOutput(AudioOutput):
     async def start(self, renderer: Renderer) -> None:
         self._renderer = renderer
 
-    def mix(
-        self, speech: np.ndarray[Any, Any], out: np.ndarray[Any, Any], *, sidechain: bool
-    ) -> bool:
-        """Render ``len(speech)`` frames of the soundscape with ``speech`` into ``out`` (int16,
-        same shape); ``sidechain`` lets the bed duck under the words. False once closed."""
+    def mix(self, speech: Int16Array | None, out: Int16Array, *, sidechain: bool) -> bool:
+        """Render ``len(out)`` frames of the soundscape, with ``speech`` (int16, same shape, or
+        ``None`` for silence) on the speech bus, into ``out``; ``sidechain`` lets the bed duck
+        under the words. False once closed."""
         renderer = self._renderer
         if renderer is None:
             return False
-        if sidechain:
-            renderer.sidechain(speech)
-        renderer.render_pcm16(out, speech)
+        renderer.render_pcm16(out, speech, sidechain=sidechain)
         reference = renderer.reference
         if reference:
             reference.publish(out, self.format.sample_rate, self._delivered, time.monotonic())
