@@ -68,7 +68,9 @@ describe("voices", () => {
       const source = noise(0.5, RATE, 0.3, 7);
       const render = (b: number): Float32Array => {
         const mixer = new Mixer(MONO);
-        mixer.addVoice(new Voice(new ClipPlayback(clipOf(source), { loop: true, overlap: 240 }), { fadeIn: 2400 }));
+        mixer.addVoice(
+          new Voice(new ClipPlayback(clipOf(source), { loop: true, overlap: 240 }), { fadeIn: 2400 }),
+        );
         return renderAll(mixer, RATE, b);
       };
       const one = render(RATE);
@@ -117,7 +119,8 @@ describe("voices", () => {
 describe("mix bus", () => {
   test("the limiter keeps a hot mix under -1 dBFS without clipping hard", () => {
     const mixer = new Mixer(MONO);
-    for (let i = 0; i < 3; i++) mixer.addVoice(new Voice(new ClipPlayback(clipOf(sine(200 + i, 1, RATE, 0.9)))));
+    for (let i = 0; i < 3; i++)
+      mixer.addVoice(new Voice(new ClipPlayback(clipOf(sine(200 + i, 1, RATE, 0.9)))));
     const out = renderAll(mixer, RATE, 960);
     const ceiling = 10 ** (-1 / 20);
     assert.ok(peak(out) <= ceiling + 1e-6, `peak ${peak(out)}`);
@@ -131,7 +134,11 @@ describe("mix bus", () => {
 
   test("ducking lowers the bed by 8 dB while the agent speaks, and effects not at all", () => {
     const mixer = new Mixer(MONO, { ducking: { ...DEFAULT_DUCKING } });
-    mixer.addVoice(new Voice(new ClipPlayback(clipOf(noise(1, RATE, 0.2, 5)), { loop: true, overlap: 240 }), { bus: "bed" }));
+    mixer.addVoice(
+      new Voice(new ClipPlayback(clipOf(noise(1, RATE, 0.2, 5)), { loop: true, overlap: 240 }), {
+        bus: "bed",
+      }),
+    );
     const before = renderAll(mixer, RATE / 2, 960);
     mixer.ducker.agentSpeaking = true;
     renderAll(mixer, RATE / 5, 960); // attack: 80 ms
@@ -140,7 +147,9 @@ describe("mix bus", () => {
     const fx = new Mixer(MONO, { ducking: { ...DEFAULT_DUCKING } });
     fx.addVoice(new Voice(new ClipPlayback(clipOf(sine(300, 2, RATE, 0.3)))));
     fx.ducker.agentSpeaking = true;
-    assert.ok(Math.abs(rmsDb(renderAll(fx, RATE, 960).subarray(4800)) - rmsDb(sine(300, 1, RATE, 0.3))) < 0.05);
+    assert.ok(
+      Math.abs(rmsDb(renderAll(fx, RATE, 960).subarray(4800)) - rmsDb(sine(300, 1, RATE, 0.3))) < 0.05,
+    );
   });
 });
 

@@ -25,7 +25,8 @@ export function levelAt(x: Float32Array, rate: number, from: number, to: number)
 /** Largest sample-to-sample step of a mono signal within [from, to) frames. */
 export function maxStep(x: Float32Array, from = 1, to = x.length): number {
   let m = 0;
-  for (let i = Math.max(1, from); i < to; i++) m = Math.max(m, Math.abs((x[i] as number) - (x[i - 1] as number)));
+  for (let i = Math.max(1, from); i < to; i++)
+    m = Math.max(m, Math.abs((x[i] as number) - (x[i - 1] as number)));
   return m;
 }
 
@@ -53,7 +54,13 @@ export function tempDir(): string {
 }
 
 /** Write interleaved samples as a 16-bit WAV in `dir`; returns its path. */
-export function writeWav(dir: string, name: string, samples: Float32Array, rate = 48000, channels = 1): string {
+export function writeWav(
+  dir: string,
+  name: string,
+  samples: Float32Array,
+  rate = 48000,
+  channels = 1,
+): string {
   const path = join(dir, name);
   writeFileSync(path, encodeWav16(samples, rate, channels));
   return path;

@@ -72,7 +72,10 @@ test("start, play, await, stop early, a probabilistic list, close", async () => 
   const started = performance.now();
   const handle = await backgroundAudio.play(MY_CUSTOM_SOUND);
   const waited = (performance.now() - started) / 1000;
-  assert.ok(waited > 1.2, `awaiting the handle waits for the 1.5 s sound to be heard (${waited.toFixed(2)} s)`);
+  assert.ok(
+    waited > 1.2,
+    `awaiting the handle waits for the 1.5 s sound to be heard (${waited.toFixed(2)} s)`,
+  );
   assert.ok(handle.done());
 
   {
@@ -98,5 +101,8 @@ test("a closed player cannot start again (the page: create a new instance)", asy
   const backgroundAudio = new voice.BackgroundAudioPlayer();
   await backgroundAudio.start({ room: new RoomStandIn(), agentSession: session });
   await backgroundAudio.close();
-  await assert.rejects(backgroundAudio.start({ room: new RoomStandIn() }), /create a new BackgroundAudioPlayer/);
+  await assert.rejects(
+    backgroundAudio.start({ room: new RoomStandIn() }),
+    /create a new BackgroundAudioPlayer/,
+  );
 });

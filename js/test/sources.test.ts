@@ -15,7 +15,15 @@ import { convertAll } from "../src/sources/resample.js";
 import { decodeWav, encodeWav16 } from "../src/sources/wav.js";
 import { FIXTURES, noise, peak, rmsDb, sine, tempDir, writeWav } from "./helpers.js";
 
-function wavBytes(opts: { format: number; bits: number; channels?: number; rate?: number; body: Uint8Array; extra?: Uint8Array; extensible?: boolean }): Uint8Array {
+function wavBytes(opts: {
+  format: number;
+  bits: number;
+  channels?: number;
+  rate?: number;
+  body: Uint8Array;
+  extra?: Uint8Array;
+  extensible?: boolean;
+}): Uint8Array {
   const channels = opts.channels ?? 1;
   const rate = opts.rate ?? 8000;
   const fmtSize = opts.extensible ? 40 : 16;
@@ -23,7 +31,9 @@ function wavBytes(opts: { format: number; bits: number; channels?: number; rate?
   const size = 12 + extra.length + 8 + fmtSize + 8 + opts.body.length + (opts.body.length & 1);
   const bytes = new Uint8Array(size);
   const v = new DataView(bytes.buffer);
-  const ascii = (at: number, s: string) => [...s].forEach((c, i) => v.setUint8(at + i, c.charCodeAt(0)));
+  const ascii = (at: number, s: string) => {
+    for (let i = 0; i < s.length; i++) v.setUint8(at + i, s.charCodeAt(i));
+  };
   ascii(0, "RIFF");
   v.setUint32(4, size - 8, true);
   ascii(8, "WAVE");
@@ -49,20 +59,39 @@ function wavBytes(opts: { format: number; bits: number; channels?: number; rate?
 describe("our WAV reader", () => {
   test("16, 24 and 32-bit PCM, float 32 and 64, extensible, a chunk before fmt", () => {
     const i16 = new Int16Array([0, 16384, -32768]);
-    assert.deepEqual([...decodeWav(wavBytes({ format: 1, bits: 16, body: new Uint8Array(i16.buffer) }), "a").samples], [0, 0.5, -1]);
+    assert.deepEqual(
+      [...decodeWav(wavBytes({ format: 1, bits: 16, body: new Uint8Array(i16.buffer) }), "a").samples],
+      [0, 0.5, -1],
+    );
     const b24 = new Uint8Array([0, 0, 0x40, 0, 0, 0x80]); // +0.5, -1
-    assert.deepEqual([...decodeWav(wavBytes({ format: 1, bits: 24, body: b24, extensible: true }), "b").samples], [0.5, -1]);
+    assert.deepEqual(
+      [...decodeWav(wavBytes({ format: 1, bits: 24, body: b24, extensible: true }), "b").samples],
+      [0.5, -1],
+    );
     const f32 = new Float32Array([0.25, Number.NaN, 40]);
-    assert.deepEqual([...decodeWav(wavBytes({ format: 3, bits: 32, body: new Uint8Array(f32.buffer) }), "c").samples], [0.25, 0, 16]);
+    assert.deepEqual(
+      [...decodeWav(wavBytes({ format: 3, bits: 32, body: new Uint8Array(f32.buffer) }), "c").samples],
+      [0.25, 0, 16],
+    );
     const f64 = new Float64Array([-0.125]);
-    assert.deepEqual([...decodeWav(wavBytes({ format: 3, bits: 64, body: new Uint8Array(f64.buffer) }), "d").samples], [-0.125]);
+    assert.deepEqual(
+      [...decodeWav(wavBytes({ format: 3, bits: 64, body: new Uint8Array(f64.buffer) }), "d").samples],
+      [-0.125],
+    );
     const u8 = new Uint8Array([128, 192, 0]);
     const extra = new Uint8Array([76, 73, 83, 84, 3, 0, 0, 0, 1, 2, 3, 0]); // "LIST", odd size, pad byte
-    assert.deepEqual([...decodeWav(wavBytes({ format: 1, bits: 8, body: u8, extra }), "e").samples], [0, 0.5, -1]);
+    assert.deepEqual(
+      [...decodeWav(wavBytes({ format: 1, bits: 8, body: u8, extra }), "e").samples],
+      [0, 0.5, -1],
+    );
   });
 
   test("a data chunk cut short decodes what is there", () => {
-    const bytes = wavBytes({ format: 1, bits: 16, body: new Uint8Array(new Int16Array([1000, 2000, 3000]).buffer) });
+    const bytes = wavBytes({
+      format: 1,
+      bits: 16,
+      body: new Uint8Array(new Int16Array([1000, 2000, 3000]).buffer),
+    });
     const cut = bytes.subarray(0, bytes.length - 3);
     assert.equal(decodeWav(cut, "cut").samples.length, 1);
   });
@@ -70,7 +99,8 @@ describe("our WAV reader", () => {
   test("unsupported formats name the reason and the fix", () => {
     assert.throws(() => decodeWav(wavBytes({ format: 7, bits: 8, body: new Uint8Array(4) }), "mulaw.wav"), {
       name: "DecodeError",
-      message: "cannot decode WAV file 'mulaw.wav': format tag 0x7 is not PCM or IEEE float; convert it to PCM",
+      message:
+        "cannot decode WAV file 'mulaw.wav': format tag 0x7 is not PCM or IEEE float; convert it to PCM",
     });
     assert.throws(() => decodeWav(new Uint8Array(20), "x.wav"), /not a RIFF\/WAVE file/);
   });
@@ -78,7 +108,8 @@ describe("our WAV reader", () => {
   test("a WAV written by encodeWav16 reads back within one 16-bit step", () => {
     const tone = sine(440, 0.1, 16000, 0.5);
     const back = decodeWav(encodeWav16(tone, 16000, 1), "t").samples;
-    for (let i = 0; i < tone.length; i++) assert.ok(Math.abs((back[i] as number) - (tone[i] as number)) < 1 / 32767);
+    for (let i = 0; i < tone.length; i++)
+      assert.ok(Math.abs((back[i] as number) - (tone[i] as number)) < 1 / 32767);
   });
 });
 
@@ -89,7 +120,13 @@ describe("WebAssembly decoders", () => {
     ["flac", "FLAC"],
   ] as const) {
     test(`${kind}: our 1.5 s tone at -12 dBFS (-15 dB RMS) comes back`, async () => {
-      const out = await runDecode({ id: 0, path: `${FIXTURES}tone440.${suffix}`, sampleRate: 48000, numChannels: 1, targetLufs: null });
+      const out = await runDecode({
+        id: 0,
+        path: `${FIXTURES}tone440.${suffix}`,
+        sampleRate: 48000,
+        numChannels: 1,
+        targetLufs: null,
+      });
       assert.ok(Math.abs(out.length / 48000 - 1.5) < 0.06, `${out.length / 48000} s`);
       const level = rmsDb(out.subarray(4800, out.length - 4800));
       assert.ok(Math.abs(level - (20 * Math.log10(0.25) - 3.01)) < 0.5, `${level} dB`);

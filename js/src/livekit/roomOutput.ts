@@ -52,6 +52,8 @@ export class RoomOutput implements AudioOutput, Feed {
   private captured = 0;
   private pcm: Int16Array;
   private readonly blockMs: number;
+  /** Called with every block before it is captured (meters, tests); reused after the call. */
+  onBlock: ((block: Float32Array) => void) | null = null;
   /** Set when a capture failed; the output then stays silent. */
   failure: unknown = null;
 
@@ -91,6 +93,7 @@ export class RoomOutput implements AudioOutput, Feed {
     const rtc = this.rtc;
     if (renderer === null || source === null || rtc === null) return;
     const block = renderer.render(this.frameSize);
+    this.onBlock?.(block);
     const pcm = this.pcm;
     for (let i = 0; i < block.length; i++) {
       const v = block[i] as number;
