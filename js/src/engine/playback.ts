@@ -30,7 +30,7 @@ export class ClipPlayback implements Playback {
   readonly overlap: number;
   position: number;
   ended = false;
-  private body: Float32Array | null = null;
+  private seam: Float32Array | null = null;
   private readonly channels: number;
 
   constructor(clip: Clip, options: { loop?: boolean; overlap?: number; start?: number } = {}) {
@@ -66,8 +66,8 @@ export class ClipPlayback implements Playback {
   }
 
   private prepareLoop(): Float32Array {
-    if (this.body === null) this.body = this.clip.loopBody(this.effectiveOverlap());
-    return this.body;
+    if (this.seam === null) this.seam = this.clip.loopSeam(this.effectiveOverlap());
+    return this.seam;
   }
 
   private effectiveOverlap(): number {
@@ -94,35 +94,48 @@ export class ClipPlayback implements Playback {
     return this.pullLoop(n, scratch, data);
   }
 
+  /**
+   * The loop: the clip's first `overlap` frames once, then a body of `period` frames over and
+   * over, made of the clip's frames [overlap, n - overlap) followed by the crossfaded seam.
+   */
   private pullLoop(n: number, scratch: Float32Array, data: Float32Array): Float32Array {
     const ch = this.channels;
-    const body = this.prepareLoop();
+    const seam = this.prepareLoop();
     const overlap = this.effectiveOverlap();
-    const period = body.length / ch;
+    const total = data.length / ch;
+    const direct = total - 2 * overlap; // body frames read straight from the clip
+    const period = total - overlap;
     let pos = this.position;
+    if (pos + n <= overlap) {
+      this.position += n;
+      return data.subarray(pos * ch, (pos + n) * ch);
+    }
+    let offset = pos < overlap ? -1 : (pos - overlap) % period;
+    if (offset >= 0 && offset + n <= direct) {
+      this.position = overlap + offset + n;
+      return data.subarray((overlap + offset) * ch, (overlap + offset + n) * ch);
+    }
     let done = 0;
     if (pos < overlap) {
-      if (pos + n <= overlap) {
-        this.position += n;
-        return data.subarray(pos * ch, (pos + n) * ch);
-      }
-      const head = overlap - pos;
       scratch.set(data.subarray(pos * ch, overlap * ch), 0);
-      done = head;
-      pos = overlap;
-    }
-    let offset = (pos - overlap) % period;
-    if (done === 0 && offset + n <= period) {
-      this.position = overlap + offset + n;
-      return body.subarray(offset * ch, (offset + n) * ch);
+      done = overlap - pos;
+      offset = 0;
     }
     while (done < n) {
-      const take = Math.min(n - done, period - offset);
-      scratch.set(body.subarray(offset * ch, (offset + take) * ch), done * ch);
+      let take: number;
+      if (offset < direct) {
+        take = Math.min(n - done, direct - offset);
+        scratch.set(data.subarray((overlap + offset) * ch, (overlap + offset + take) * ch), done * ch);
+      } else {
+        take = Math.min(n - done, period - offset);
+        const s = offset - direct;
+        scratch.set(seam.subarray(s * ch, (s + take) * ch), done * ch);
+      }
       done += take;
       offset = (offset + take) % period;
     }
-    this.position = overlap + offset;
+    pos = overlap + offset;
+    this.position = pos;
     return scratch.subarray(0, n * ch);
   }
 }

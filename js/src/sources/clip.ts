@@ -2,8 +2,8 @@
  * A decoded clip: interleaved float32 frames at the output format, shared by every voice.
  *
  * A clip is created at once and filled when its decode (on a worker thread) finishes; voices
- * that reach it earlier wait without sound, as a starved voice does. Loop bodies (the part a
- * crossfaded loop repeats) are computed once per overlap and kept with the clip.
+ * that reach it earlier wait without sound, as a starved voice does. Loop seams (what a
+ * crossfaded loop plays at its end) are computed once per overlap and kept with the clip.
  */
 import type { SourceError } from "../errors.js";
 import type { AudioFormat } from "../format.js";
@@ -20,7 +20,7 @@ export class Clip {
   private data: Float32Array = new Float32Array(0);
   private done = false;
   private failure: SourceError | null = null;
-  private readonly loopBodies = new Map<number, Float32Array>();
+  private readonly seams = new Map<number, Float32Array>();
   private readonly waiters: Array<() => void> = [];
 
   constructor(format: AudioFormat, name: string) {
@@ -71,7 +71,7 @@ export class Clip {
 
   get byteLength(): number {
     let bytes = this.data.byteLength;
-    for (const body of this.loopBodies.values()) bytes += body.byteLength;
+    for (const seam of this.seams.values()) bytes += seam.byteLength;
     return bytes;
   }
 
@@ -87,47 +87,43 @@ export class Clip {
   }
 
   /**
-   * The part that repeats when looping with an `overlap`-frame crossfade.
+   * The crossfaded seam of a loop with an `overlap`-frame overlap (interleaved, `overlap`
+   * frames), kept with the clip and shared by every voice.
    *
-   * A looping voice plays the clip's first `overlap` frames once, then this body over and
-   * over: the clip after its first `overlap` frames, whose last `overlap` frames fade out
-   * while the clip's first `overlap` frames fade in, so its end flows into its own start.
-   * The curve adapts to the material: equal-power for uncorrelated sound, equal-gain where
-   * tail and head are alike (a tone), so the level holds across the seam.
+   * A looping voice plays the clip's first `overlap` frames once, then a body over and over:
+   * the clip's frames from `overlap` to `n - overlap`, then this seam, in which the clip's last
+   * `overlap` frames fade out while its first `overlap` frames fade in, so the body's end flows
+   * into its own start. The curve adapts to the material: equal-power for uncorrelated sound,
+   * equal-gain where tail and head are alike (a tone), so the level holds across the seam.
+   * Only the seam is stored, not a second copy of the clip.
    */
-  loopBody(overlapFrames: number): Float32Array {
+  loopSeam(overlapFrames: number): Float32Array {
     const ch = this.format.numChannels;
     const n = this.available;
     const overlap = Math.max(0, Math.min(overlapFrames, Math.floor(n / 2)));
-    const cached = this.loopBodies.get(overlap);
+    const cached = this.seams.get(overlap);
     if (cached !== undefined) return cached;
     const data = this.data;
-    let body: Float32Array;
-    if (overlap === 0) {
-      body = data;
-    } else {
-      body = data.slice(overlap * ch);
-      const tail = data.subarray((n - overlap) * ch);
-      const head = data.subarray(0, overlap * ch);
-      const w = correlationWeight(tail, head);
-      const seamStart = body.length - overlap * ch;
-      let seamPeak = this.seamPeak;
-      for (let i = 0; i < overlap; i++) {
-        const t = (i + 0.5) / overlap;
-        const fadeIn = Math.fround((1 - w) * Math.sin((t * Math.PI) / 2) + w * t);
-        const fadeOut = Math.fround((1 - w) * Math.cos((t * Math.PI) / 2) + w * (1 - t));
-        for (let c = 0; c < ch; c++) {
-          const j = i * ch + c;
-          const v = (tail[j] as number) * fadeOut + (head[j] as number) * fadeIn;
-          body[seamStart + j] = v;
-          const a = Math.abs(v);
-          if (a > seamPeak) seamPeak = a;
-        }
+    const seam = new Float32Array(overlap * ch);
+    const tail = data.subarray((n - overlap) * ch);
+    const head = data.subarray(0, overlap * ch);
+    const w = correlationWeight(tail, head);
+    let seamPeak = this.seamPeak;
+    for (let i = 0; i < overlap; i++) {
+      const t = (i + 0.5) / overlap;
+      const fadeIn = Math.fround((1 - w) * Math.sin((t * Math.PI) / 2) + w * t);
+      const fadeOut = Math.fround((1 - w) * Math.cos((t * Math.PI) / 2) + w * (1 - t));
+      for (let c = 0; c < ch; c++) {
+        const j = i * ch + c;
+        const v = (tail[j] as number) * fadeOut + (head[j] as number) * fadeIn;
+        seam[j] = v;
+        const a = Math.abs(v);
+        if (a > seamPeak) seamPeak = a;
       }
-      this.seamPeak = seamPeak;
     }
-    if (this.done) this.loopBodies.set(overlap, body);
-    return body;
+    this.seamPeak = seamPeak;
+    if (this.done) this.seams.set(overlap, seam);
+    return seam;
   }
 }
 

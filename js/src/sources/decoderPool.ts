@@ -4,14 +4,19 @@
  *
  * WebAssembly decoders take about 30 ms of CPU per second of Ogg Opus here: on the event
  * loop that would stall every session's pacing, so the loop only posts a request and gets
- * the finished samples back, transferred, not copied.
+ * the finished samples back, transferred, not copied. A decoder's WebAssembly memory never
+ * shrinks (a minute of stereo grows it by tens of MB), so the thread is ended once it has
+ * been idle for a second; the next decode starts a fresh one in a few tens of ms.
  */
 import { Worker } from "node:worker_threads";
 import type { DecodeReply, DecodeRequest } from "./decodeJob.js";
 
 type Pending = { resolve: (samples: Float32Array) => void; reject: (message: string) => void };
 
+const IDLE_MS = 1000;
+
 let worker: Worker | null = null;
+let idleTimer: ReturnType<typeof setTimeout> | null = null;
 let nextId = 1;
 const pending = new Map<number, Pending>();
 
@@ -38,7 +43,16 @@ function ensureWorker(): Worker {
     const job = pending.get(reply.id);
     if (job === undefined) return;
     pending.delete(reply.id);
-    if (pending.size === 0) started.unref();
+    if (pending.size === 0) {
+      started.unref();
+      idleTimer = setTimeout(() => {
+        if (worker === started && pending.size === 0) {
+          worker = null;
+          void started.terminate();
+        }
+      }, IDLE_MS);
+      idleTimer.unref();
+    }
     if (reply.ok) job.resolve(reply.samples);
     else job.reject(reply.message);
   });
@@ -47,8 +61,10 @@ function ensureWorker(): Worker {
     failAll(`decoder thread failed: ${error.message}`);
   });
   started.on("exit", () => {
-    if (worker === started) worker = null;
-    failAll("decoder thread exited");
+    if (worker === started) {
+      worker = null;
+      failAll("decoder thread exited");
+    }
   });
   worker = started;
   return started;
@@ -56,6 +72,8 @@ function ensureWorker(): Worker {
 
 /** Decode on the worker; rejects with the message a DecodeError should carry. */
 export function decodeInWorker(request: Omit<DecodeRequest, "id">): Promise<Float32Array> {
+  if (idleTimer !== null) clearTimeout(idleTimer);
+  idleTimer = null;
   const thread = ensureWorker();
   const id = nextId++;
   return new Promise<Float32Array>((resolve, reject) => {
