@@ -57,15 +57,15 @@ export function clipName(clip: BuiltinAudioClip): string {
 const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /**
- * Where a built-in's file is: inside the npm package (`clips/`, filled by `npm pack` from
- * the repository's committed files), else the committed file itself in this repository
- * (`src/roomtone/clips/data/`), the one the Python package plays.
+ * Where a built-in's file is: in this repository, the committed file itself
+ * (`src/roomtone/clips/data/`, the one the Python package plays); in an installed npm
+ * package, which has no repository around it, the copy `npm pack` put in `clips/`.
  */
 export function builtinPath(clip: BuiltinAudioClip): string {
   const file = `${clipName(clip)}.ogg`;
-  const packaged = join(PACKAGE_ROOT, "clips", file);
-  if (existsSync(packaged)) return packaged;
-  return join(PACKAGE_ROOT, "..", "src", "roomtone", "clips", "data", file);
+  const committed = join(PACKAGE_ROOT, "..", "src", "roomtone", "clips", "data", file);
+  if (existsSync(committed)) return committed;
+  return join(PACKAGE_ROOT, "clips", file);
 }
 
 /** Frames from a producer, as `@livekit/rtc-node` AudioFrames. */

@@ -46,6 +46,6 @@ test("the same ten built-in sounds as the Python package, its committed files", 
   for (const clip of Object.values(roomtone.BuiltinAudioClip)) {
     const path = roomtone.builtinPath(clip);
     assert.ok(existsSync(path), path);
-    assert.match(path, /src\/roomtone\/clips\/data\/[a-z_0-9]+\.ogg$|\/clips\/[a-z_0-9]+\.ogg$/);
+    assert.match(path, /src\/roomtone\/clips\/data\/[a-z_0-9]+\.ogg$/, "the committed file, not a copy");
   }
 });
