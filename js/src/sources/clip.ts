@@ -35,17 +35,15 @@ export class Clip {
     return clip;
   }
 
-  /** Fill the clip (or fail it); wakes everything waiting for it. */
-  finish(data: Float32Array | null, error: SourceError | null = null): void {
+  /**
+   * Fill the clip (or fail it); wakes everything waiting for it. `peak` is the largest
+   * absolute sample if the caller knows it (the decoder thread measures it), else measured.
+   */
+  finish(data: Float32Array | null, error: SourceError | null = null, peak?: number): void {
     if (this.done) return;
     if (data !== null && error === null) {
       this.data = data;
-      let peak = 0;
-      for (let i = 0; i < data.length; i++) {
-        const a = Math.abs(data[i] as number);
-        if (a > peak) peak = a;
-      }
-      this.peak = peak;
+      this.peak = peak ?? peakOf(data);
     }
     this.failure = error;
     this.done = true;
@@ -125,6 +123,16 @@ export class Clip {
     if (this.done) this.seams.set(overlap, seam);
     return seam;
   }
+}
+
+/** The largest absolute sample. */
+export function peakOf(data: Float32Array): number {
+  let peak = 0;
+  for (let i = 0; i < data.length; i++) {
+    const a = Math.abs(data[i] as number);
+    if (a > peak) peak = a;
+  }
+  return peak;
 }
 
 /** 0 for uncorrelated tail and head (equal power), up to 1 for alike ones (equal gain). */

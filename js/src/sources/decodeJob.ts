@@ -5,6 +5,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { DecodeError, SourceError } from "../errors.js";
+import { peakOf } from "./clip.js";
 import { decodeBytes } from "./decode.js";
 import { integratedLoudness } from "./loudness.js";
 import { convertAll } from "./resample.js";
@@ -18,7 +19,7 @@ export interface DecodeRequest {
 }
 
 export type DecodeReply =
-  | { id: number; ok: true; samples: Float32Array }
+  | { id: number; ok: true; samples: Float32Array; peak: number }
   | { id: number; ok: false; message: string };
 
 /** The first 30 s are measured, as in the Python engine. */
@@ -55,7 +56,8 @@ export async function runDecode(request: DecodeRequest): Promise<Float32Array> {
 /** The reply for a request: samples, or the error's message (always worded as a DecodeError). */
 export async function replyTo(request: DecodeRequest): Promise<DecodeReply> {
   try {
-    return { id: request.id, ok: true, samples: await runDecode(request) };
+    const samples = await runDecode(request);
+    return { id: request.id, ok: true, samples, peak: peakOf(samples) };
   } catch (error) {
     if (error instanceof SourceError) return { id: request.id, ok: false, message: error.message };
     const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

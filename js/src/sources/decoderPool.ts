@@ -11,7 +11,12 @@
 import { Worker } from "node:worker_threads";
 import type { DecodeReply, DecodeRequest } from "./decodeJob.js";
 
-type Pending = { resolve: (samples: Float32Array) => void; reject: (message: string) => void };
+export interface Decoded {
+  samples: Float32Array;
+  peak: number;
+}
+
+type Pending = { resolve: (decoded: Decoded) => void; reject: (message: string) => void };
 
 const IDLE_MS = 1000;
 
@@ -53,7 +58,7 @@ function ensureWorker(): Worker {
       }, IDLE_MS);
       idleTimer.unref();
     }
-    if (reply.ok) job.resolve(reply.samples);
+    if (reply.ok) job.resolve({ samples: reply.samples, peak: reply.peak });
     else job.reject(reply.message);
   });
   started.on("error", (error) => {
@@ -71,12 +76,12 @@ function ensureWorker(): Worker {
 }
 
 /** Decode on the worker; rejects with the message a DecodeError should carry. */
-export function decodeInWorker(request: Omit<DecodeRequest, "id">): Promise<Float32Array> {
+export function decodeInWorker(request: Omit<DecodeRequest, "id">): Promise<Decoded> {
   if (idleTimer !== null) clearTimeout(idleTimer);
   idleTimer = null;
   const thread = ensureWorker();
   const id = nextId++;
-  return new Promise<Float32Array>((resolve, reject) => {
+  return new Promise<Decoded>((resolve, reject) => {
     pending.set(id, { resolve, reject: (message) => reject(new Error(message)) });
     thread.ref(); // a pending decode keeps the process alive until it is answered
     thread.postMessage({ ...request, id });

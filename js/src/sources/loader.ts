@@ -66,8 +66,8 @@ export function openClip(
   return cache.getOrCreate(key, () => {
     const clip = new Clip(format, path);
     decodeInWorker({ path, sampleRate: format.sampleRate, numChannels: format.numChannels, targetLufs }).then(
-      (samples) => {
-        clip.finish(samples);
+      ({ samples, peak }) => {
+        clip.finish(samples, null, peak);
         cache.settle(key, clip);
       },
       (error: Error) => {
