@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { initializeLogger, voice as lkVoice, llm } from "@livekit/agents";
-import { AudioSource, dispose, LocalAudioTrack } from "@livekit/rtc-node";
+import { AudioFrame, AudioSource, dispose, LocalAudioTrack } from "@livekit/rtc-node";
 import { BackgroundAudioPlayer, RoomOutput } from "../src/index.js";
 import { rmsDb, sine, tempDir, writeWav } from "./helpers.js";
 import { RoomStandIn } from "./livekitRig.js";
@@ -119,6 +119,24 @@ test("follows a real AgentSession: thinking, speaking (ducking), and tool calls"
     "close() detaches from the session",
   );
   assert.equal(Object.hasOwn(session, "_toolItemsAdded"), false, "and restores the session's own method");
+});
+
+test("plays an async iterable of rtc-node AudioFrames (the page's raw frames), resampled", async () => {
+  const room = new RoomStandIn();
+  const player = new BackgroundAudioPlayer();
+  await player.start({ room });
+  const levels = tap(player);
+  async function* frames(): AsyncGenerator<AudioFrame> {
+    const tone = sine(440, 1, 24000, 0.5);
+    for (let at = 0; at < tone.length; at += 240) {
+      const pcm = Int16Array.from(tone.subarray(at, at + 240), (v) => Math.round(v * 32767));
+      yield new AudioFrame(pcm, 24000, 1, 240);
+    }
+  }
+  await player.play(frames());
+  const loud = levels.filter((l) => Math.abs(l - (20 * Math.log10(0.5) - 3.01)) < 0.3);
+  assert.ok(loud.length >= 15, `${loud.length} blocks at the tone's level (1 s = 20 blocks)`);
+  await player.close();
 });
 
 test("close() is bounded when the room never answers", async () => {
