@@ -18,6 +18,7 @@
  *
  *   npx tsx bench/node_vs_livekit.ts                         # N = 5,10,50,100, a few minutes
  *   npx tsx bench/node_vs_livekit.ts --sessions 10 --seconds 5
+ *   npx tsx bench/node_vs_livekit.ts --impls roomtone --sessions 200,400   # roomtone's capacity
  */
 import { spawnSync } from "node:child_process";
 import { EventEmitter } from "node:events";
@@ -37,6 +38,7 @@ const { values: args } = parseArgs({
     seconds: { type: "string", default: "8" },
     toggle: { type: "string", default: "3" },
     trials: { type: "string", default: "3" },
+    impls: { type: "string", default: "livekit,roomtone" },
     worker: { type: "string" },
     n: { type: "string", default: "10" },
   },
@@ -349,10 +351,11 @@ async function main(): Promise<void> {
   const capacity = { livekit: 0, roomtone: 0 };
   for (const n of args.sessions.split(",").map(Number)) {
     console.log(`\nN = ${n}\n${head}`);
-    const lk = runConfig("livekit", n, seconds, toggle, trials);
-    console.log(row("livekit", lk));
-    const rt = runConfig("roomtone", n, seconds, toggle, trials);
-    console.log(row("roomtone", rt));
+    const impls = args.impls.split(",");
+    const lk = impls.includes("livekit") ? runConfig("livekit", n, seconds, toggle, trials) : null;
+    if (impls.includes("livekit")) console.log(row("livekit", lk));
+    const rt = impls.includes("roomtone") ? runConfig("roomtone", n, seconds, toggle, trials) : null;
+    if (impls.includes("roomtone")) console.log(row("roomtone", rt));
     if (lk !== null && rt !== null) {
       const ratio = (a: number | null, b: number | null) => (a !== null && b ? (a / b).toFixed(2) : "-");
       console.log(
