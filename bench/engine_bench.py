@@ -2,10 +2,11 @@
 
 Each player has an ambient bed and a thinking sound toggled every few seconds (48 kHz mono,
 20 ms frames). Prints CPU ms per session-second, underruns, resident memory per extra session,
-and play()-to-first-sample / stop()-to-silence latencies measured on one extra player.
+and play()-to-first-sample / stop()-to-silence latencies measured on one extra player. A last
+row runs idle players (no ambience, nothing playing), which should cost next to nothing.
 
     python bench/engine_bench.py                      # N = 1, 10, 100, 500, 10 s each
-    python bench/engine_bench.py --sessions 10 --seconds 5
+    python bench/engine_bench.py --sessions 10 --seconds 5 --idle 0
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from roomtone import (
     ScriptedSession,
 )
 from roomtone.outputs import PacedOutput, write_wav
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import FloatArray
 
 
 def sounds(workdir: Path) -> tuple[str, str]:
@@ -73,14 +74,18 @@ async def latencies(sound: str) -> tuple[float, float]:
     return first - t_play, silent - t_stop
 
 
-async def child(n: int, seconds: float, workdir: Path) -> dict[str, float]:
+async def child(n: int, seconds: float, workdir: Path, idle: bool) -> dict[str, float]:
     ambient, thinking = sounds(workdir)
     proc = psutil.Process()
     outputs, sessions, players = [], [], []
     for i in range(n):
         session = ScriptedSession()
-        player = BackgroundAudioPlayer(
-            ambient_sound=ambient, thinking_sound=thinking, seed=i, thinking=CueOptions()
+        player = (
+            BackgroundAudioPlayer(seed=i)
+            if idle
+            else BackgroundAudioPlayer(
+                ambient_sound=ambient, thinking_sound=thinking, seed=i, thinking=CueOptions()
+            )
         )
         out = NullOutput(48000, 1, 0.02)
         await player.start(room=out, agent_session=session)
@@ -98,7 +103,7 @@ async def child(n: int, seconds: float, workdir: Path) -> dict[str, float]:
     while time.monotonic() - wall0 < seconds:
         await asyncio.sleep(0.5)
         toggles += 1
-        for i, session in enumerate(sessions):
+        for i, session in enumerate(() if idle else sessions):
             if (toggles + i) % 6 == 0:  # each session thinks for 1.5 s every 3 s
                 session.set_agent_state("thinking")
             elif (toggles + i) % 6 == 3:
@@ -124,30 +129,37 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", default="1,10,100,500")
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--idle", type=int, default=500, help="idle players in the last row")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child-idle", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         with tempfile.TemporaryDirectory() as tmp:
-            print(json.dumps(asyncio.run(child(args.child, args.seconds, Path(tmp)))))
+            result = child(args.child, args.seconds, Path(tmp), args.child_idle)
+            print(json.dumps(asyncio.run(result)))
         return
     print(
         f"roomtone engine bench: {args.seconds:g} s per run, 48 kHz mono, 20 ms frames, "
         f"{os.cpu_count()} CPUs"
     )
     header = (
-        f"{'N':>5} {'CPU ms/sess-s':>14} {'real time':>10} {'underruns':>10} "
+        f"{'N':>8} {'CPU ms/sess-s':>14} {'real time':>10} {'underruns':>10} "
         f"{'MB/extra sess':>14} {'RSS MB':>8} {'play ms':>8} {'stop ms':>8}"
     )
     print(header)
-    for n in (int(x) for x in args.sessions.split(",")):
+    runs = [(int(x), False) for x in args.sessions.split(",")]
+    runs += [(args.idle, True)] if args.idle else []
+    for n, idle in runs:
         cmd = [sys.executable, __file__, "--child", str(n), "--seconds", str(args.seconds)]
+        cmd += ["--child-idle"] if idle else []
         result = json.loads(
             subprocess.run(cmd, capture_output=True, text=True, check=True)
             .stdout.strip()
             .splitlines()[-1]
         )
+        label = f"{n} idle" if idle else str(n)
         print(
-            f"{n:>5} {result['cpu_ms_per_session_second']:>14.3f} "
+            f"{label:>8} {result['cpu_ms_per_session_second']:>14.3f} "
             f"{result['realtime_ratio']:>9.3f}x {result['underruns']:>10d} "
             f"{result['rss_mb_per_extra_session']:>14.3f} {result['rss_mb']:>8.0f} "
             f"{result['play_latency_ms']:>8.1f} {result['stop_latency_ms']:>8.1f}",

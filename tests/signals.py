@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import numpy as np
 
-from roomtone.outputs import write_wav
+from roomtone.outputs import AudioOutput, write_wav
 
 
 def tone(freq: float, seconds: float, rate: int = 48000, amp: float = 0.25, channels: int = 1):
@@ -55,3 +56,11 @@ def segment(x: np.ndarray, rate: int, start: float, end: float) -> np.ndarray:
 def max_jump(x: np.ndarray) -> float:
     """Largest sample-to-sample difference in any channel."""
     return float(np.max(np.abs(np.diff(x, axis=0)))) if len(x) > 1 else 0.0
+
+
+async def assert_keeps_playing(out: AudioOutput, seconds: float = 0.3) -> None:
+    """A real-time output's audio goes on (a silenced clock gives 0 s; half allows for load)."""
+    before = out.delivered_frames()
+    await asyncio.sleep(seconds)
+    gained = (out.delivered_frames() - before) / out.format.sample_rate
+    assert gained >= seconds / 2, f"only {gained:.3f} s of audio in {seconds} s"

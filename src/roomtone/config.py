@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
 
-__all__ = ["AudioConfig", "AudioSource", "BuiltinAudioClip", "SoundSpec"]
+__all__ = [
+    "AudioConfig",
+    "AudioSource",
+    "BuiltinAudioClip",
+    "SoundSpec",
+    "check_range",
+    "check_seconds",
+    "check_volume",
+]
 
 MAX_VOLUME = 4.0
 MAX_FADE_SECONDS = 60.0
@@ -53,12 +61,24 @@ AudioSource = Union[str, "os.PathLike[str]", BuiltinAudioClip, AsyncIterator[Any
 """A file path, a built-in clip, or an async iterator of audio frames."""
 
 
-def _check_range(field: str, value: float, low: float, high: float) -> float:
+def check_range(field: str, value: object, low: float, high: float, unit: str = "") -> float:
+    """``value`` as a float if it is a finite number (not a bool) within [low, high].
+
+    The one range check of roomtone: ``field`` names the setting as the user wrote it.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{field} must be a number, got {type(value).__name__}")
     if not math.isfinite(value) or not low <= value <= high:
-        raise ValueError(f"{field} must be between {low:g} and {high:g}, got {value!r}")
+        raise ValueError(f"{field} must be between {low:g} and {high:g}{unit}, got {value!r}")
     return float(value)
+
+
+def check_volume(field: str, value: object) -> float:
+    return check_range(field, value, 0.0, MAX_VOLUME)
+
+
+def check_seconds(field: str, value: object, high: float = MAX_FADE_SECONDS) -> float:
+    return check_range(field, value, 0.0, high, " seconds")
 
 
 @dataclass(frozen=True)
@@ -80,18 +100,18 @@ class AudioConfig:
     target_lufs: float | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "volume", _check_range("volume", self.volume, 0.0, MAX_VOLUME))
+        object.__setattr__(self, "volume", check_range("volume", self.volume, 0.0, MAX_VOLUME))
         object.__setattr__(
-            self, "probability", _check_range("probability", self.probability, 0.0, 1e6)
+            self, "probability", check_range("probability", self.probability, 0.0, 1e6)
         )
         for name in ("fade_in", "fade_out"):
-            value = _check_range(name, getattr(self, name), 0.0, MAX_FADE_SECONDS)
+            value = check_range(name, getattr(self, name), 0.0, MAX_FADE_SECONDS)
             object.__setattr__(self, name, value)
         if self.loop_crossfade is not None:
-            value = _check_range("loop_crossfade", self.loop_crossfade, 0.0, 10.0)
+            value = check_range("loop_crossfade", self.loop_crossfade, 0.0, 10.0)
             object.__setattr__(self, "loop_crossfade", value)
         if self.target_lufs is not None:
-            value = _check_range("target_lufs", self.target_lufs, -70.0, 0.0)
+            value = check_range("target_lufs", self.target_lufs, -70.0, 0.0)
             object.__setattr__(self, "target_lufs", value)
 
 

@@ -29,9 +29,6 @@ class AudioFormat:
         """Whole frames in ``seconds`` (rounded to the nearest frame)."""
         return round(seconds * self.sample_rate)
 
-    def seconds(self, frames: int) -> float:
-        return frames / self.sample_rate
-
 
 def validate_frame_duration(frame_duration: float) -> float:
     """Frame durations from 10 to 100 ms keep latency and per-call cost sensible."""

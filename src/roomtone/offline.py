@@ -16,7 +16,7 @@ import numpy as np
 
 from roomtone.errors import OutputError, PlayerStateError
 from roomtone.outputs.base import AudioOutput, Renderer
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import FloatArray
 
 __all__ = ["OfflineRenderer"]
 
@@ -35,14 +35,14 @@ class OfflineRenderer(AudioOutput):
         keep_audio: bool = True,
     ) -> None:
         super().__init__(sample_rate, num_channels, frame_duration)
-        self._renderer: Renderer | None = None
+        self.renderer: Renderer | None = None
         self._blocks: list[FloatArray] = []
         self._keep = keep_audio
         self._frames = 0
         self.on_block: Callable[[FloatArray], None] | None = None
 
     async def start(self, renderer: Renderer) -> None:
-        self._renderer = renderer
+        self.renderer = renderer
 
     def delivered_frames(self) -> int:
         return self._frames
@@ -54,7 +54,7 @@ class OfflineRenderer(AudioOutput):
 
     async def advance(self, seconds: float) -> None:
         """Render ``seconds`` more of audio (whole blocks; the last one may be shorter)."""
-        renderer = self._renderer
+        renderer = self.renderer
         if renderer is None:
             raise PlayerStateError("start the player with this renderer before advancing it")
         target = self._frames + self.format.frames(seconds)
@@ -64,17 +64,16 @@ class OfflineRenderer(AudioOutput):
             block = renderer.render(n)
             if self.on_block is not None:
                 self.on_block(block)
+            if renderer.reference:
+                renderer.reference.publish(block, self.format.sample_rate, self._frames)
             if self._keep:
                 self._blocks.append(block.copy())
             self._frames += n
             await asyncio.sleep(0)  # let handles settle and stream feeders run
 
     async def _wait_for_data(self, renderer: Renderer, n: int) -> None:
-        prepare = getattr(renderer, "prepare", None)
-        if prepare is None:
-            return
         deadline = time.monotonic() + _DATA_TIMEOUT
-        while not prepare(n):
+        while not renderer.prepare(n):
             if time.monotonic() > deadline:
                 raise OutputError(f"a source gave no audio for {_DATA_TIMEOUT:.0f} s")
             await asyncio.sleep(0.001)
@@ -86,4 +85,4 @@ class OfflineRenderer(AudioOutput):
         return np.concatenate(self._blocks)
 
     async def aclose(self) -> None:
-        self._renderer = None
+        self.renderer = None

@@ -135,12 +135,12 @@ async def test_reentering_thinking_resumes_instead_of_restarting(
     await r.advance(0.8)
     session.set_agent_state("thinking")
     await r.advance(1.0)
-    assert player.mixer.thinking.starts == 1
+    assert r.renderer.mixer.thinking.starts == 1
     session.set_agent_state("listening")
     await r.advance(3.0)  # past resume_within: a new thought starts a fresh sound
     session.set_agent_state("thinking")
     await r.advance(1.0)
-    assert player.mixer.thinking.starts == 2
+    assert r.renderer.mixer.thinking.starts == 2
     await player.aclose()
 
 
@@ -252,7 +252,7 @@ async def test_sidechain_level_drives_ducking_word_by_word(tone_file: Callable[.
         ambient_sound=tone_file(BED, 8.0), ducking=Ducking(amount_db=10, hold=0.1, release=0.2)
     )
     await player.start(room=r)
-    mixer = player.mixer
+    mixer = r.renderer
     word = tone(1000, 0.02)
     pause = np.zeros_like(word)
 

@@ -266,3 +266,21 @@ async def test_live_volume_and_master(tone_file: Callable[..., str]) -> None:
     with pytest.raises(ValueError, match="volume"):
         player.ambient_handle.set_volume(-1)
     await player.aclose()
+
+
+async def test_unknown_states_are_refused_by_name(
+    tone_file: Callable[..., str], caplog: pytest.LogCaptureFixture
+) -> None:
+    player, _ = await started(thinking_sound=tone_file(1000))
+    with pytest.raises(ValueError, match=r"unknown agent state 'thinkng'.*thinking"):
+        player.set_agent_state("thinkng")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"unknown user state 'talking'.*speaking"):
+        player.set_user_state("talking")  # type: ignore[arg-type]
+    await player.aclose()
+    # From a session's events an unknown state is logged, not raised into the emitter.
+    session = ScriptedSession()
+    player = BackgroundAudioPlayer(thinking_sound=tone_file(1000))
+    await player.start(room=OfflineRenderer(RATE, 1), agent_session=session)
+    session.set_agent_state("pondering")
+    assert "unknown agent state 'pondering'" in caplog.text
+    await player.aclose()

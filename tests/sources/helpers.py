@@ -32,12 +32,6 @@ def sine(
     return np.repeat(mono[:, None], channels, axis=1)
 
 
-def rms_db(x: np.ndarray) -> float:
-    """RMS level in dBFS (a full-scale sine is -3.01 dB, a 0.25 sine -15.05 dB)."""
-    x = np.asarray(x, dtype=np.float64)
-    return float(10 * np.log10(np.mean(x**2) + 1e-30))
-
-
 def sine_db(amp: float) -> float:
     """The RMS level of a sine of peak ``amp``."""
     return float(20 * np.log10(amp / np.sqrt(2)))
@@ -59,11 +53,6 @@ def middle(x: np.ndarray, rate: int, margin: float = 0.1) -> np.ndarray:
     """``x`` without ``margin`` seconds at each end (codec priming, fades, filter ramps)."""
     m = round(margin * rate)
     return x[m : len(x) - m]
-
-
-def max_jump(x: np.ndarray) -> float:
-    """Largest sample-to-sample step in any channel."""
-    return float(np.max(np.abs(np.diff(x, axis=0)))) if len(x) > 1 else 0.0
 
 
 # -- WAV files ----------------------------------------------------------------------------------

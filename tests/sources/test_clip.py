@@ -10,8 +10,9 @@ import pytest
 from roomtone.errors import DecodeError
 from roomtone.format import AudioFormat
 from roomtone.sources.clip import Clip
+from signals import max_jump
 
-from .helpers import max_jump, sine
+from .helpers import sine
 
 MONO = AudioFormat(48000, 1)
 STEREO = AudioFormat(48000, 2)

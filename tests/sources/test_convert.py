@@ -7,8 +7,9 @@ import pytest
 
 from roomtone.format import AudioFormat
 from roomtone.sources.convert import MAX_SAMPLE, FormatConverter, remix, sanitize
+from signals import rms_db
 
-from .helpers import dominant_freq, middle, rms_db, sine, sine_db
+from .helpers import dominant_freq, middle, sine, sine_db
 
 
 def convert_all(x: np.ndarray, in_rate: int, out: AudioFormat, sizes: list[int] | None = None):

@@ -17,8 +17,9 @@ from roomtone.format import AudioFormat
 from roomtone.sources.cache import ClipCache
 from roomtone.sources.ffmpeg import iter_ffmpeg_chunks, probe_ffmpeg
 from roomtone.sources.loader import open_clip
+from signals import rms_db
 
-from .helpers import dominant_freq, encode, finished, middle, rms_db, sine, sine_db
+from .helpers import dominant_freq, encode, finished, middle, sine, sine_db
 
 F0 = 1234.5  # not a divisor of any rate: a real test of the frequency
 AMP = 0.25

@@ -19,6 +19,7 @@ from roomtone.format import AudioFormat
 from roomtone.sources import loader
 from roomtone.sources.cache import ClipCache
 from roomtone.sources.loader import file_path_of, open_clip
+from signals import rms_db
 
 from .helpers import (
     dominant_freq,
@@ -26,7 +27,6 @@ from .helpers import (
     finished,
     middle,
     require_encoder,
-    rms_db,
     sine,
     sine_db,
     write_wav,

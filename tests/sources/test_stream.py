@@ -20,8 +20,9 @@ from roomtone.format import AudioFormat
 from roomtone.sources.convert import MAX_SAMPLE
 from roomtone.sources.frames import AudioFrame, frame_to_array
 from roomtone.sources.stream import StreamBuffer, feed_stream
+from signals import rms_db
 
-from .helpers import dominant_freq, middle, rms_db, sine, sine_db
+from .helpers import dominant_freq, middle, sine, sine_db
 
 MONO = AudioFormat(48000, 1)
 STEREO = AudioFormat(48000, 2)

@@ -1,4 +1,7 @@
-"""Signal measurements shared by the engine and the built-in clip generator."""
+"""Signal measurements (loudness, true peak) shared by the decoders and the clip generator.
+
+May import only numpy/scipy and the base modules.
+"""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ from roomtone.cli.plot import plot_render
 from roomtone.cli.render import render_with_progress
 from roomtone.cli.scenario import Scenario
 from roomtone.outputs import write_wav
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import FloatArray
 from roomtone.timeline import parse_timeline
 
 __all__ = ["add_arguments", "run"]

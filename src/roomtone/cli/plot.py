@@ -9,7 +9,7 @@ import numpy as np
 
 from roomtone.cli.scenario import Band
 from roomtone.errors import MissingExtraError
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import FloatArray
 
 __all__ = ["plot_render"]
 

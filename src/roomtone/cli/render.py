@@ -11,7 +11,7 @@ from typing import Any
 
 from roomtone.cli.scenario import Scenario, render_scenario
 from roomtone.outputs import write_wav
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import FloatArray
 from roomtone.timeline import parse_timeline
 
 __all__ = ["add_arguments", "render_with_progress", "run"]

@@ -19,7 +19,7 @@ from roomtone import (
     ScriptedSession,
 )
 from roomtone.outputs import write_wav
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import FloatArray
 from roomtone.timeline import Step
 
 __all__ = ["Band", "Scenario", "render_scenario", "resolve_sound"]

@@ -11,6 +11,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from roomtone.config import check_seconds
 from roomtone.engine.voice import Voice
 
 __all__ = ["CueController", "CueOptions"]
@@ -35,9 +36,7 @@ class CueOptions:
 
     def __post_init__(self) -> None:
         for name in ("delay", "min_play", "fade_in", "fade_out", "resume_within"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and 0.0 <= value <= 60.0):
-                raise ValueError(f"CueOptions.{name} must be between 0 and 60 s, got {value!r}")
+            check_seconds(f"CueOptions.{name}", getattr(self, name))
 
     @classmethod
     def immediate(cls) -> CueOptions:
@@ -45,7 +44,7 @@ class CueOptions:
         return cls(delay=0.0, loop=False, min_play=0.0, fade_in=0.0, fade_out=0.0, resume_within=0)
 
 
-class _Phase(enum.Enum):
+class _Stage(enum.Enum):
     IDLE = "idle"
     WAITING = "waiting"  # activated, delay running
     PLAYING = "playing"
@@ -64,7 +63,7 @@ class CueController:
         self.options = options
         self._rate = sample_rate
         self._add_voice = add_voice
-        self._phase = _Phase.IDLE
+        self._stage = _Stage.IDLE
         self._voice: Voice | None = None
         self._factory: VoiceFactory | None = None
         self._deadline = 0
@@ -75,8 +74,9 @@ class CueController:
         return round(seconds * self._rate)
 
     @property
-    def phase(self) -> str:
-        return self._phase.value
+    def idle(self) -> bool:
+        """Not waiting, playing or holding anything: the cue adds nothing to the mix."""
+        return self._stage is _Stage.IDLE
 
     @property
     def voice(self) -> Voice | None:
@@ -89,23 +89,23 @@ class CueController:
         handing over to a tool or back), so there is no short thought to stay silent for.
         """
         voice = self._voice
-        if self._phase in (_Phase.RELEASING, _Phase.HELD) and voice is not None and voice.active:
+        if self._stage in (_Stage.RELEASING, _Stage.HELD) and voice is not None and voice.active:
             voice.resume(self._frames(self.options.fade_in))
-            self._phase = _Phase.PLAYING
+            self._stage = _Stage.PLAYING
             return
-        if self._phase in (_Phase.WAITING, _Phase.PLAYING):
+        if self._stage in (_Stage.WAITING, _Stage.PLAYING):
             return
         self._factory = factory
-        self._phase = _Phase.WAITING
+        self._stage = _Stage.WAITING
         self._deadline = now if skip_delay else now + self._frames(self.options.delay)
 
     def deactivate(self, now: int) -> None:
         """The state left."""
-        if self._phase is _Phase.WAITING:
-            self._phase = _Phase.IDLE
+        if self._stage is _Stage.WAITING:
+            self._stage = _Stage.IDLE
             self._factory = None
-        elif self._phase is _Phase.PLAYING:
-            self._phase = _Phase.RELEASING
+        elif self._stage is _Stage.PLAYING:
+            self._stage = _Stage.RELEASING
             self._deadline = max(now, self._started_at + self._frames(self.options.min_play))
 
     def stop(self) -> None:
@@ -114,42 +114,42 @@ class CueController:
             self._voice.stop(self._frames(self.options.fade_out))
         self._voice = None
         self._factory = None
-        self._phase = _Phase.IDLE
+        self._stage = _Stage.IDLE
 
     def update(self, now: int) -> None:
         """Advance timers; called by the mixer before each block."""
-        phase = self._phase
-        if phase is _Phase.IDLE:
+        stage = self._stage
+        if stage is _Stage.IDLE:
             return
         voice = self._voice
         if voice is not None and not voice.active:
             self._voice = None
             voice = None
-            if phase is not _Phase.WAITING:
-                self._phase = _Phase.IDLE
+            if stage is not _Stage.WAITING:
+                self._stage = _Stage.IDLE
                 return
-        if phase is _Phase.WAITING and now >= self._deadline:
+        if stage is _Stage.WAITING and now >= self._deadline:
             factory, self._factory = self._factory, None
             new = factory(self._frames(self.options.fade_in)) if factory else None
-            self._phase = _Phase.PLAYING
+            self._stage = _Stage.PLAYING
             self._started_at = now
             if new is not None:
                 self._voice = new
                 self.starts += 1
                 self._add_voice(new)
-        elif phase is _Phase.RELEASING and now >= self._deadline:
+        elif stage is _Stage.RELEASING and now >= self._deadline:
             if voice is None:
-                self._phase = _Phase.IDLE
+                self._stage = _Stage.IDLE
             elif self.options.resume_within > 0:
                 voice.pause(self._frames(self.options.fade_out))
-                self._phase = _Phase.HELD
+                self._stage = _Stage.HELD
                 self._deadline = now + self._frames(self.options.resume_within)
             else:
                 voice.stop(self._frames(self.options.fade_out))
                 self._voice = None
-                self._phase = _Phase.IDLE
-        elif phase is _Phase.HELD and now >= self._deadline:
+                self._stage = _Stage.IDLE
+        elif stage is _Stage.HELD and now >= self._deadline:
             if voice is not None:
                 voice.stop(0)  # already silent: a paused voice simply finishes
             self._voice = None
-            self._phase = _Phase.IDLE
+            self._stage = _Stage.IDLE

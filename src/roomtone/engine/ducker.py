@@ -7,11 +7,11 @@ words rather than the whole turn. The user's speech can duck the bed too.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
+from roomtone.config import check_range
 from roomtone.engine.ramp import Gain
 
 __all__ = ["Ducker", "Ducking"]
@@ -43,9 +43,7 @@ class Ducking:
             ("hold", 0.0, 5.0),
             ("threshold_db", -100.0, 0.0),
         ):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and low <= value <= high):
-                raise ValueError(f"Ducking.{name} must be between {low} and {high}, got {value!r}")
+            check_range(f"Ducking.{name}", getattr(self, name), low, high)
 
 
 class Ducker:
@@ -103,5 +101,6 @@ class Ducker:
         return np.power(10.0, path / 20).astype(np.float32)
 
     @property
-    def gain(self) -> float:
-        return math.pow(10, self.gain_db / 20)
+    def at_rest(self) -> bool:
+        """No dip in place or in motion: the bed gain is unity."""
+        return self.settings is None or self.gain_db == 0.0

@@ -1,8 +1,9 @@
 """A peak limiter: the mix never clips hard, and a loud moment is turned down smoothly.
 
-Instant-attack gain computed per block from the block's peak, reached over a short ramp at the
-start of the block; an exact ceiling guard catches what the ramp lets through; release is a
-smooth return toward unity. When the mix stays under the ceiling this costs two reductions.
+Gain computed per block from the block's peak, reached over a short ramp (2 ms) at the start
+of the block; inside that ramp each frame's gain is also held to what keeps that frame under
+the ceiling, so the ceiling holds exactly with no clipping stage behind it. Release is a smooth
+return toward unity. When the mix stays under the ceiling this costs two reductions.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import math
 
 import numpy as np
 
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import FloatArray
 
 __all__ = ["Limiter"]
 
@@ -28,13 +29,10 @@ class Limiter:
         release: float = 0.15,
     ) -> None:
         self.ceiling = float(10 ** (ceiling_db / 20))
+        self._safe = self.ceiling * (1 - 1e-6)  # so float32 rounding stays under the ceiling
         self.gain = 1.0
         self._attack_frames = max(1, int(attack * sample_rate))
         self._release_per_frame = math.exp(-1.0 / (release * sample_rate))
-
-    @property
-    def reduction_db(self) -> float:
-        return -20 * math.log10(self.gain) if self.gain > 0 else math.inf
 
     def process(self, block: FloatArray) -> None:
         """Limit ``block`` (frames, channels) in place."""
@@ -44,7 +42,7 @@ class Limiter:
         peak = max(float(block.max()), -float(block.min()))
         if self.gain >= 1.0 and peak <= self.ceiling:
             return
-        wanted = min(1.0, self.ceiling / peak) if peak > 0 else 1.0
+        wanted = min(1.0, self._safe / peak) if peak > 0 else 1.0
         start = self.gain
         if wanted < start:  # attack: reach the needed gain within a couple of milliseconds
             end = wanted
@@ -53,7 +51,10 @@ class Limiter:
             end = min(wanted, 1.0 - (1.0 - start) * self._release_per_frame**n)
             ramp_len = n
         gains = np.full(n, end, dtype=np.float32)
-        gains[:ramp_len] = np.linspace(start, end, ramp_len + 1, dtype=np.float32)[1:]
+        ramp = gains[:ramp_len]
+        ramp[:] = np.linspace(start, end, ramp_len + 1, dtype=np.float32)[1:]
+        if wanted < start:  # the ramp may still let a frame over: hold each frame under
+            frame_peak = np.abs(block[:ramp_len]).max(axis=1)
+            np.minimum(ramp, self._safe / np.maximum(frame_peak, 1e-30), out=ramp)
         block *= gains[:, None]
         self.gain = end
-        np.clip(block, -self.ceiling, self.ceiling, out=block)  # only the attack ramp can exceed

@@ -1,5 +1,9 @@
 """The mixer: sums voices per bus, ducks the bed, applies master volume and the limiter.
 
+Buses: BED (ambience and cues, ducked under speech), EFFECTS (``play()``), and SPEECH, the
+agent's own voice passed through by transports that carry it (Pipecat, the console): it is
+neither ducked nor scaled by the master volume, and shares the one limiter with the rest.
+
 Everything that changes the mix arrives as a command (a callable) through a thread-safe queue
 and is applied at the start of the next block, so a ``play()`` is heard in the next frame and
 the render thread (event loop, sound-card callback or a Pipecat ``mix()``) owns all voices.
@@ -10,6 +14,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +24,7 @@ from roomtone.engine.limiter import Limiter
 from roomtone.engine.ramp import LinearRamp
 from roomtone.engine.voice import Bus, Voice, VoiceState
 from roomtone.format import AudioFormat
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import PCM16_SCALE, FloatArray
 
 __all__ = ["Mixer"]
 
@@ -82,8 +87,24 @@ class Mixer:
             self._bed = np.zeros((n, ch), np.float32)
             self._scratch = np.zeros((n, ch), np.float32)
 
-    def render(self, n: int) -> FloatArray:
-        """The next ``n`` frames; the returned array is reused by the next call."""
+    @property
+    def idle(self) -> bool:
+        """Nothing plays, nothing is queued and every gain is at rest: the block is silence."""
+        return (
+            not self.voices
+            and not self._commands
+            and self.thinking.idle
+            and self.tool.idle
+            and self.limiter.gain >= 1.0
+            and not self.master.moving
+            and self.ducker.at_rest
+        )
+
+    def render(self, n: int, speech: FloatArray | None = None) -> FloatArray:
+        """The next ``n`` frames, plus ``speech`` on the SPEECH bus when given.
+
+        The returned array is reused by the next call.
+        """
         self.apply_commands()
         self._ensure(n)
         out = self._out[:n]
@@ -116,8 +137,12 @@ class Mixer:
             out *= master.advance(n)[:, None]  # type: ignore[index]
         elif master.value != 1.0:
             out *= np.float32(master.value)
+        bound *= max(master.value, master.target)
+        if speech is not None:
+            out += speech
+            bound += float(np.abs(speech).max(initial=0.0))
         limiter = self.limiter
-        if limiter.gain < 1.0 or bound * max(master.value, master.target) > limiter.ceiling:
+        if limiter.gain < 1.0 or bound > limiter.ceiling:
             limiter.process(out)
         self.position += n
         if finished:
@@ -131,11 +156,14 @@ class Mixer:
             if voice.on_finish is not None:
                 voice.on_finish(voice, self.position)
 
-    def sidechain(self, samples: FloatArray) -> None:
-        """Feed the agent's own outgoing audio so ducking follows its words (render thread)."""
+    def sidechain(self, samples: np.ndarray[Any, Any]) -> None:
+        """Feed the agent's own outgoing audio (float, or int16 PCM) so ducking follows its
+        words (render thread)."""
         n = len(samples)
         if n == 0 or self.ducker.settings is None:
             return
         rms = float(np.sqrt(np.mean(np.square(samples, dtype=np.float32))))
+        if samples.dtype == np.int16:
+            rms /= PCM16_SCALE
         level = 20 * math.log10(rms) if rms > 1e-9 else -math.inf
         self.ducker.feed_level(level, n)

@@ -10,7 +10,8 @@ import math
 from typing import Protocol
 
 from roomtone.errors import SourceError
-from roomtone.sources.clip import Clip, FloatArray
+from roomtone.samples import FloatArray
+from roomtone.sources.clip import Clip
 from roomtone.sources.stream import StreamBuffer
 
 __all__ = ["ClipPlayback", "Playback", "StreamPlayback"]

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import FloatArray
 
 __all__ = ["EqualPowerFade", "Gain", "LinearRamp", "multiply_gains"]
 

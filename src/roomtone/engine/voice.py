@@ -15,7 +15,7 @@ import numpy as np
 from roomtone.engine.playback import Playback
 from roomtone.engine.ramp import EqualPowerFade, Gain, LinearRamp, multiply_gains
 from roomtone.errors import SourceError
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import FloatArray
 
 __all__ = ["DECLICK_SECONDS", "Bus", "Voice", "VoiceState"]
 
@@ -57,7 +57,6 @@ class Voice:
         self.state = VoiceState.PLAYING
         self.on_finish = on_finish
         self.error: SourceError | None = None
-        self.frames_played = 0
         self._declick = max(1, declick)
         self._volume = LinearRamp(volume)
         self._fade = EqualPowerFade(0.0)
@@ -147,7 +146,6 @@ class Voice:
                 target += data * np.float32(gain)
         else:
             target += data * gain[:, None]
-        self.frames_played += k
         if ended:
             self.error = playback.error
             self.state = VoiceState.FINISHED

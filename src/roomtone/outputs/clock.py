@@ -9,22 +9,37 @@ per-session cost at a few microseconds. A late loop renders the missed blocks ba
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
-import weakref
 from collections.abc import Callable
 
+from roomtone.loops import PerLoop
+
 __all__ = ["ClockClient", "RealtimeClock", "clock_for_running_loop"]
+
+logger = logging.getLogger("roomtone")
 
 _EARLY = 0.002
 
 
 class ClockClient:
-    """One paced output: ``tick()`` renders and delivers one block."""
+    """One paced output: ``tick()`` renders and delivers one block.
 
-    def __init__(self, block_seconds: float, tick: Callable[[], None], max_catch_up: int) -> None:
+    If ``tick()`` raises, the clock drops this client and calls ``fail(exc)`` once; the
+    other clients go on.
+    """
+
+    def __init__(
+        self,
+        block_seconds: float,
+        tick: Callable[[], None],
+        max_catch_up: int,
+        fail: Callable[[Exception], None],
+    ) -> None:
         self.block_seconds = block_seconds
         self.tick = tick
+        self.fail = fail
         self.max_catch_up = max_catch_up
         self.blocks = 0
         self.underruns = 0
@@ -52,10 +67,6 @@ class RealtimeClock:
         if client in self._clients:
             self._clients.remove(client)
 
-    @property
-    def clients(self) -> int:
-        return len(self._clients)
-
     async def _run(self) -> None:
         while self._clients:
             # Timers wake a little early or late; a block due within 2 ms is served now
@@ -71,25 +82,26 @@ class RealtimeClock:
                     due = 1
                 if due > 0:
                     tick = client.tick
-                    for _ in range(due):
-                        client.blocks += 1
-                        tick()
+                    try:
+                        for _ in range(due):
+                            client.blocks += 1
+                            tick()
+                    except Exception as exc:  # that output is broken; the others go on
+                        self.remove(client)
+                        _report(client, exc)
+                        continue
                 deadline = min(deadline, client.t0 + client.blocks * block)
             if not self._clients:
                 break
             await asyncio.sleep(max(0.0, deadline - time.monotonic()))
 
 
-_clocks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, RealtimeClock] = (
-    weakref.WeakKeyDictionary()
-)
+def _report(client: ClockClient, exc: Exception) -> None:
+    try:
+        client.fail(exc)
+    except Exception:
+        logger.exception("roomtone: a paced output failed and could not be told")
 
 
-def clock_for_running_loop() -> RealtimeClock:
-    """The clock of the running event loop (created on first use)."""
-    loop = asyncio.get_running_loop()
-    clock = _clocks.get(loop)
-    if clock is None:
-        clock = RealtimeClock()
-        _clocks[loop] = clock
-    return clock
+clock_for_running_loop = PerLoop(lambda loop: RealtimeClock())
+"""The clock of the running event loop (created on first use)."""

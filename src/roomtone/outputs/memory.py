@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from roomtone.outputs.paced import PacedOutput
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import FloatArray
 
 __all__ = ["MemoryOutput"]
 

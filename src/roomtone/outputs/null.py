@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from roomtone.outputs.paced import PacedOutput
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import FloatArray
 
 __all__ = ["NullOutput"]
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from abc import abstractmethod
 
 from roomtone.errors import OutputError
 from roomtone.outputs.base import AudioOutput, Renderer
 from roomtone.outputs.clock import ClockClient, RealtimeClock, clock_for_running_loop
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import FloatArray
 
 __all__ = ["PacedOutput"]
 
@@ -46,14 +47,18 @@ class PacedOutput(AudioOutput):
             raise OutputError(f"{type(self).__name__} can be started once; create a new one")
         self._renderer = renderer
         self._frame_size = self.frame_size
-        self._client = ClockClient(self.frame_duration, self._tick, self._max_catch_up)
+        self._client = ClockClient(self.frame_duration, self._tick, self._max_catch_up, self.fail)
         self._clock = clock_for_running_loop()
         self._clock.add(self._client)
 
     def _tick(self) -> None:
-        assert self._renderer is not None
-        block = self._renderer.render(self._frame_size)
+        renderer = self._renderer
+        assert renderer is not None
+        block = renderer.render(self._frame_size)
         self.consume(block)
+        reference = renderer.reference
+        if reference:
+            reference.publish(block, self.format.sample_rate, self._delivered, time.monotonic())
         self._delivered += len(block)
 
     @abstractmethod

@@ -7,7 +7,7 @@ import os
 
 from roomtone.outputs.paced import PacedOutput
 from roomtone.outputs.wav_writer import WavSampleFormat, WavWriter
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import FloatArray
 
 __all__ = ["WavFileOutput"]
 
@@ -26,6 +26,9 @@ class WavFileOutput(PacedOutput):
         super().__init__(sample_rate, num_channels, frame_duration)
         self.path = os.fspath(path)
         self._writer = WavWriter(self.path, sample_rate, num_channels, sample_format)
+
+    def describe(self) -> str:
+        return f"WavFileOutput({self.path!r})"
 
     def consume(self, block: FloatArray) -> None:
         self._writer.write(block)

@@ -8,7 +8,7 @@ from typing import BinaryIO, Literal
 
 import numpy as np
 
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import FloatArray, to_pcm16
 
 __all__ = ["WavSampleFormat", "WavWriter", "write_wav"]
 
@@ -54,7 +54,9 @@ class WavWriter:
         if self._file is None:
             raise ValueError(f"WAV file '{self.path}' is already closed")
         if self.sample_format == "pcm16":
-            data = (np.clip(block, -1.0, 1.0) * 32767.0).round().astype("<i2").tobytes()
+            pcm = np.empty(block.shape, "<i2")
+            to_pcm16(block, pcm)
+            data = pcm.tobytes()
         else:
             data = np.ascontiguousarray(block, dtype="<f4").tobytes()
         self._file.write(data)

@@ -1,1 +1,7 @@
-"""The player: policy on top of the engine (what plays when), handles, and session links."""
+"""The player: the ``BackgroundAudioPlayer`` facade and what it is made of.
+
+``player.py`` is the public face; a session (``session.py``) holds the renderer outputs pull
+from, the cue policy, the bed, the voice maker and the handle completions. May import
+``engine``, ``outputs``, ``sources``, ``registry`` and the base modules; never an integration
+(frameworks plug in through ``roomtone.registry``).
+"""

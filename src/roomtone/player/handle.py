@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable, Generator
 from typing import Any
 
-from roomtone.config import MAX_VOLUME
+from roomtone.config import check_seconds, check_volume
 from roomtone.errors import SourceError
 
 __all__ = ["PlayHandle"]
@@ -49,10 +49,8 @@ class PlayHandle:
 
     def set_volume(self, volume: float, ramp: float = 0.1) -> None:
         """Change the volume while playing, ramped over ``ramp`` seconds."""
-        if not 0.0 <= volume <= MAX_VOLUME:
-            raise ValueError(f"volume must be between 0 and {MAX_VOLUME:g}, got {volume!r}")
-        if not 0.0 <= ramp <= 60.0:
-            raise ValueError(f"ramp must be between 0 and 60 seconds, got {ramp!r}")
+        check_volume("volume", volume)
+        check_seconds("ramp", ramp)
         if not self.done() and self._set_volume is not None:
             self._set_volume(volume, ramp)
 

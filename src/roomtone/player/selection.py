@@ -1,18 +1,18 @@
 """Turning what users pass (paths, built-ins, iterators, configs, lists) into one AudioConfig.
 
-Also accepts ``livekit.agents`` ``AudioConfig`` and ``BuiltinAudioClip`` objects, so code written
-for LiveKit's player works unchanged.
+Sound descriptions of a framework (LiveKit's ``AudioConfig`` and ``BuiltinAudioClip``) are
+read by the sound adapter its integration registers (see :mod:`roomtone.registry`).
 """
 
 from __future__ import annotations
 
-import enum
 import os
 import random
 from collections.abc import AsyncIterator
 from typing import Any
 
 from roomtone.config import AudioConfig, BuiltinAudioClip
+from roomtone.registry import adapt_sound
 
 __all__ = ["choose", "coerce_spec", "is_stream"]
 
@@ -21,37 +21,40 @@ def is_stream(source: object) -> bool:
     return isinstance(source, AsyncIterator)
 
 
+def _is_own(item: object) -> bool:
+    return isinstance(item, (str, os.PathLike, BuiltinAudioClip, AudioConfig, list)) or (
+        type(item) is tuple or is_stream(item)
+    )
+
+
+def _adapted(item: object, what: str) -> Any:
+    """A framework's sound description as ours, or ``None`` (never for roomtone's own types)."""
+    if _is_own(item):
+        return None
+    try:
+        return adapt_sound(item)
+    except ValueError as exc:
+        raise ValueError(f"{what}: {exc}") from None
+
+
 def _coerce_source(source: object, what: str) -> Any:
     if isinstance(source, (str, os.PathLike, BuiltinAudioClip)) or is_stream(source):
         return source
-    if isinstance(source, enum.Enum) and type(source).__module__.startswith("livekit."):
-        try:
-            return BuiltinAudioClip[source.name]
-        except KeyError:
-            raise ValueError(f"{what}: roomtone has no built-in named {source.name}") from None
+    adapted = _adapted(source, what)
+    if isinstance(adapted, BuiltinAudioClip):
+        return adapted
     raise TypeError(
         f"{what} must be a file path, a BuiltinAudioClip, an async iterator of audio frames, "
         f"an AudioConfig or a list of AudioConfig; got {type(source).__name__}"
     )
 
 
-def _is_livekit_config(item: object) -> bool:
-    """livekit.agents' AudioConfig (a NamedTuple, so also a tuple)."""
-    return type(item).__module__.startswith("livekit.") and hasattr(item, "probability")
-
-
 def _coerce_config(item: object, what: str) -> AudioConfig:
     if isinstance(item, AudioConfig):
         return item
-    if _is_livekit_config(item):
-        lk: Any = item
-        return AudioConfig(
-            _coerce_source(lk.source, what),
-            volume=lk.volume,
-            probability=lk.probability,
-            fade_in=getattr(lk, "fade_in", 0.0),
-            fade_out=getattr(lk, "fade_out", 0.0),
-        )
+    adapted = _adapted(item, what)
+    if isinstance(adapted, AudioConfig):
+        return adapted
     return AudioConfig(_coerce_source(item, what))
 
 
@@ -59,7 +62,8 @@ def coerce_spec(spec: object, what: str) -> list[AudioConfig] | AudioConfig | No
     """Validate a sound argument early: a wrong type is a TypeError naming the argument."""
     if spec is None:
         return None
-    if isinstance(spec, (list, tuple)) and not _is_livekit_config(spec):
+    spec = _adapted(spec, what) or spec
+    if isinstance(spec, (list, tuple)):
         if not spec:
             raise ValueError(f"{what} is an empty list; pass None for no sound")
         return [_coerce_config(item, what) for item in spec]

@@ -9,15 +9,17 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
+from roomtone.player.events import AgentState, UserState
+
 __all__ = ["SessionLink", "StateSink"]
 
 logger = logging.getLogger("roomtone")
 
 
 class StateSink(Protocol):
-    def set_agent_state(self, state: str) -> None: ...
+    def set_agent_state(self, state: AgentState) -> None: ...
 
-    def set_user_state(self, state: str) -> None: ...
+    def set_user_state(self, state: UserState) -> None: ...
 
     def set_tools_running(self, running: bool) -> None: ...
 
@@ -43,7 +45,7 @@ class SessionLink:
             session.on(event, handler)
         current = getattr(session, "agent_state", None)
         if isinstance(current, str):
-            sink.set_agent_state(current)
+            self._tell(sink.set_agent_state, current)
 
     def detach(self) -> None:
         for event, handler in self._handlers.items():
@@ -52,11 +54,19 @@ class SessionLink:
             except (KeyError, ValueError):  # the emitter already forgot the listener
                 logger.debug("roomtone: %s listener was already removed", event)
 
+    def _tell(self, method: Any, state: str) -> None:
+        """A state the player does not know (a newer framework's) is logged, not raised into
+        the session's event emitter."""
+        try:
+            method(state)
+        except ValueError as exc:
+            logger.warning("roomtone: session state ignored: %s", exc)
+
     def _on_agent_state(self, event: Any) -> None:
-        self._sink.set_agent_state(str(event.new_state))
+        self._tell(self._sink.set_agent_state, str(event.new_state))
 
     def _on_user_state(self, event: Any) -> None:
-        self._sink.set_user_state(str(event.new_state))
+        self._tell(self._sink.set_user_state, str(event.new_state))
 
     def _on_tool_update(self, event: Any) -> None:
         update = getattr(event, "update", event)

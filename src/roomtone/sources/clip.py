@@ -10,14 +10,12 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-import numpy.typing as npt
 
 from roomtone.errors import SourceError
 from roomtone.format import AudioFormat
+from roomtone.samples import FloatArray
 
-__all__ = ["Clip", "FloatArray"]
-
-FloatArray = npt.NDArray[np.float32]
+__all__ = ["Clip", "FloatArray"]  # FloatArray re-exported for clips/preview_voice.py
 
 MIN_SEAM_FRAMES_SECONDS = 0.005  # the de-click overlap every loop seam gets
 

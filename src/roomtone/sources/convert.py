@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import soxr
 
 from roomtone.format import AudioFormat
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import FloatArray
 
 __all__ = ["MAX_SAMPLE", "FormatConverter", "remix", "sanitize"]
 
@@ -15,8 +17,16 @@ MAX_SAMPLE = 16.0
 values (1e38, inf) cannot overflow the resampler or the mix into inf/NaN."""
 
 
-def sanitize(samples: FloatArray) -> FloatArray:
-    """Make float32 samples safe in place: NaN -> 0, +-inf -> +-1, clamp to +-MAX_SAMPLE."""
+def sanitize(samples: np.ndarray[Any, Any]) -> FloatArray:
+    """Finite float32 samples: NaN -> 0, +-inf -> +-1, clamped to +-MAX_SAMPLE.
+
+    In place for a writable float32 array. Anything else (doubles, read-only buffers) is
+    clamped in its own precision first, so a huge double cannot overflow float32.
+    """
+    if samples.dtype != np.float32 or not samples.flags.writeable:
+        wide = np.nan_to_num(samples, nan=0.0, posinf=1.0, neginf=-1.0)
+        narrow: FloatArray = np.clip(wide, -MAX_SAMPLE, MAX_SAMPLE).astype(np.float32)
+        return narrow
     np.nan_to_num(samples, copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
     np.clip(samples, -MAX_SAMPLE, MAX_SAMPLE, out=samples)
     return samples
@@ -49,12 +59,12 @@ class FormatConverter:
                 in_rate, out.sample_rate, out.num_channels, dtype="float32", quality="HQ"
             )
 
-    def convert(self, samples: FloatArray, *, last: bool = False) -> FloatArray:
-        """Convert one chunk shaped (frames, channels); pass ``last=True`` to flush the tail."""
+    def convert(self, samples: FloatArray) -> FloatArray:
+        """Convert one chunk shaped (frames, channels); ``flush()`` gives the tail at the end."""
         mixed = np.ascontiguousarray(remix(samples, self.out.num_channels), dtype=np.float32)
         if self._resampler is None:
             return mixed
-        out = self._resampler.resample_chunk(mixed, last=last)
+        out = self._resampler.resample_chunk(mixed)
         return np.asarray(out, dtype=np.float32).reshape(-1, self.out.num_channels)
 
     def flush(self) -> FloatArray:

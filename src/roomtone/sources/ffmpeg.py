@@ -10,7 +10,7 @@ import av
 import numpy as np
 
 from roomtone.errors import DecodeError
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import FloatArray
 from roomtone.sources.convert import sanitize
 
 __all__ = ["iter_ffmpeg_chunks", "probe_ffmpeg"]

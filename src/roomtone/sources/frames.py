@@ -1,4 +1,5 @@
-"""roomtone's own frame type, and conversion of LiveKit and PyAV frames to float32 arrays."""
+"""roomtone's own frame type, and conversion of PyAV frames (and, through the registry, a
+framework's frames) to float32 arrays."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 import numpy as np
 
 from roomtone.errors import StreamError
-from roomtone.sources.clip import FloatArray
-from roomtone.sources.convert import MAX_SAMPLE
+from roomtone.registry import adapt_frame
+from roomtone.samples import FloatArray
+from roomtone.sources.convert import sanitize
 
 __all__ = ["AudioFrame", "frame_to_array"]
 
@@ -48,10 +50,7 @@ def _as_float(data: np.ndarray[Any, Any], origin: str) -> FloatArray:
         out = (data.astype(np.float32) - np.float32(half)) / np.float32(half)
         return out
     if kind == "f":
-        # Clamp in the frame's own precision so huge doubles cannot overflow float32.
-        wide = np.nan_to_num(data, nan=0.0, posinf=1.0, neginf=-1.0)
-        out = np.clip(wide, -MAX_SAMPLE, MAX_SAMPLE).astype(np.float32)
-        return out
+        return sanitize(np.array(data, dtype=data.dtype))  # our own copy, made finite
     raise StreamError(
         f"{origin} yielded audio of dtype {data.dtype}; expected float or integer PCM samples",
         source=origin,
@@ -78,8 +77,9 @@ def _from_pyav(frame: Any, origin: str) -> tuple[FloatArray, int]:
 def frame_to_array(frame: object, origin: str) -> tuple[FloatArray, int]:
     """Return (float32 samples shaped (frames, channels), sample rate) for a supported frame.
 
-    Accepts roomtone :class:`AudioFrame`, LiveKit ``rtc.AudioFrame`` (int16 interleaved) and
-    PyAV ``av.AudioFrame``. Anything else is a :class:`StreamError` naming what was received.
+    Accepts roomtone :class:`AudioFrame`, PyAV ``av.AudioFrame`` and what a registered frame
+    adapter reads (LiveKit's ``rtc.AudioFrame``). Anything else is a :class:`StreamError`
+    naming what was received.
     """
     if isinstance(frame, AudioFrame):
         samples = np.ascontiguousarray(_as_float(frame.data, origin))
@@ -88,11 +88,10 @@ def frame_to_array(frame: object, origin: str) -> tuple[FloatArray, int]:
     try:
         if module.startswith("av."):
             return _checked(*_from_pyav(frame, origin), origin)
-        if module.startswith("livekit."):
-            lk: Any = frame
-            channels = int(lk.num_channels)
-            pcm = np.frombuffer(lk.data, dtype=np.int16).reshape(-1, channels)
-            return _checked(pcm.astype(np.float32) / 32768.0, int(lk.sample_rate), origin)
+        adapted = adapt_frame(frame)
+        if adapted is not None:
+            data, rate = adapted
+            return _checked(np.ascontiguousarray(_as_float(data, origin)), rate, origin)
     except (AttributeError, ValueError, TypeError, ZeroDivisionError) as exc:
         raise StreamError(
             f"{origin} yielded an unreadable {type(frame).__name__}: {exc}", source=origin

@@ -17,8 +17,9 @@ import numpy as np
 from roomtone.config import BuiltinAudioClip
 from roomtone.errors import AudioFileNotFoundError, DecodeError, SourceError
 from roomtone.format import AudioFormat
+from roomtone.samples import FloatArray
 from roomtone.sources.cache import ClipCache, ClipKey, default_cache
-from roomtone.sources.clip import Clip, FloatArray
+from roomtone.sources.clip import Clip
 from roomtone.sources.convert import FormatConverter
 from roomtone.sources.ffmpeg import iter_ffmpeg_chunks
 from roomtone.sources.wav import iter_wav_chunks, read_wav_info

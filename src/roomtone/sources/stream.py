@@ -14,7 +14,7 @@ from typing import Any
 
 from roomtone.errors import SourceError, StreamError
 from roomtone.format import AudioFormat
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import FloatArray
 from roomtone.sources.convert import FormatConverter
 from roomtone.sources.frames import frame_to_array
 

@@ -15,8 +15,8 @@ from typing import BinaryIO
 import numpy as np
 
 from roomtone.errors import DecodeError
-from roomtone.sources.clip import FloatArray
-from roomtone.sources.convert import MAX_SAMPLE
+from roomtone.samples import FloatArray, from_pcm16
+from roomtone.sources.convert import sanitize
 
 __all__ = ["WavInfo", "iter_wav_chunks", "read_wav_info"]
 
@@ -107,14 +107,11 @@ def _to_float(raw: bytes, info: WavInfo) -> FloatArray:
     """Convert whole frames of raw little-endian samples to float32 in [-1, 1]."""
     out: FloatArray
     if info.is_float:
-        dtype = "<f4" if info.bits == 32 else "<f8"
-        wide = np.nan_to_num(np.frombuffer(raw, dtype=dtype), nan=0.0, posinf=1.0, neginf=-1.0)
-        # Clamp before narrowing, so a huge double cannot overflow float32 (or warn doing it).
-        out = np.clip(wide, -MAX_SAMPLE, MAX_SAMPLE).astype(np.float32)
+        out = sanitize(np.frombuffer(raw, dtype="<f4" if info.bits == 32 else "<f8"))
     elif info.bits == 8:
         out = (np.frombuffer(raw, np.uint8).astype(np.float32) - 128.0) / 128.0
     elif info.bits == 16:
-        out = np.frombuffer(raw, "<i2").astype(np.float32) / 32768.0
+        out = from_pcm16(np.frombuffer(raw, "<i2"))
     elif info.bits == 24:
         b = np.frombuffer(raw, np.uint8).reshape(-1, 3).astype(np.int32)
         v = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)

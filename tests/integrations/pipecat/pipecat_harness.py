@@ -192,7 +192,7 @@ async def mix_directly(
     source = np.zeros((total, channels)) if bot is None else bot[:total]
     out = []
     for begin in range(0, total, step):
-        while mixer.running and not mixer.player.prepare(step):  # noqa: ASYNC110 - decoder
+        while mixer.running and not mixer._output._renderer.prepare(step):  # noqa: ASYNC110 - decoder
             await asyncio.sleep(0.001)
         mixed = await mixer.mix(pcm16(source[begin : begin + step]))
         out.append(from_pcm16(mixed, channels))

@@ -47,11 +47,6 @@ def tone_db(x: Array, rate: int, freq: float) -> float:
     return float(20 * np.log10(amplitude + 1e-12))
 
 
-def max_jump(x: Array) -> float:
-    """Largest sample-to-sample step in any channel (full scale = 1.0)."""
-    return float(np.max(np.abs(np.diff(x, axis=0)))) if len(x) > 1 else 0.0
-
-
 def sine_max_jump(freq: float, amp: float, rate: int) -> float:
     """The largest step a sine itself makes: anything much larger is a click."""
     return float(2 * amp * np.sin(np.pi * freq / rate))

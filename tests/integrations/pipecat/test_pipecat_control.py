@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from pipecat.frames.frames import MixerEnableFrame, MixerUpdateSettingsFrame
 from pipecat_harness import Driver, mix_directly, run_pipeline, wait_frames
-from pipecat_signals import BED2_HZ, BED_HZ, Tones, max_jump, sine_max_jump, tone_db
+from pipecat_signals import BED2_HZ, BED_HZ, Tones, sine_max_jump, tone_db
 
 from roomtone import AudioConfig, BackgroundAudioPlayer
 from roomtone.integrations.pipecat import ALLOWED_KEYS, RoomtoneMixer, check_settings
+from signals import max_jump
 
 BED_DB = -20.0
 BED_AMP = 0.1

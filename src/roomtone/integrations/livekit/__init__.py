@@ -7,7 +7,9 @@
     await player.start(room=ctx.room, agent_session=session)
 
 Needs the extra: ``pip install 'roomtone[livekit]'`` (``roomtone[agents]`` for sessions and the
-console). Nothing else in roomtone imports LiveKit.
+console). Nothing else in roomtone imports LiveKit: importing this package registers its
+output resolver and adapters with :mod:`roomtone.registry`, which imports it by itself the
+first time it meets a LiveKit object.
 """
 
 from roomtone.errors import MissingExtraError
@@ -17,6 +19,8 @@ try:
 except ImportError as exc:
     raise MissingExtraError("LiveKit support", "livekit") from exc
 
+from roomtone import registry
+from roomtone.integrations.livekit.adapters import read_frame, read_sound
 from roomtone.integrations.livekit.console import ConsoleOutput, console_instance
 from roomtone.integrations.livekit.output import (
     DEFAULT_FRAME_DURATION,
@@ -25,7 +29,11 @@ from roomtone.integrations.livekit.output import (
     RoomOutput,
 )
 from roomtone.integrations.livekit.pump import LANES, Pump
-from roomtone.integrations.livekit.room import is_livekit_room, output_for_room
+from roomtone.integrations.livekit.room import is_livekit_room, output_for_room, resolve_room
+
+registry.register_output_resolver(resolve_room)
+registry.register_frame_adapter(read_frame)
+registry.register_sound_adapter(read_sound)
 
 __all__ = [
     "DEFAULT_FRAME_DURATION",

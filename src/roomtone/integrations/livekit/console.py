@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from roomtone.outputs.base import AudioOutput, Renderer
-from roomtone.sources.clip import FloatArray
+from roomtone.samples import FloatArray
 
 __all__ = ["CONSOLE_SAMPLE_RATE", "ConsoleOutput", "console_instance"]
 
@@ -48,14 +48,6 @@ def console_instance() -> Any | None:
         return None
     console = cli.AgentsConsole.get_instance()
     return console if getattr(console, "enabled", False) else None
-
-
-def mix_into(outdata: np.ndarray[Any, Any], block: FloatArray) -> None:
-    """Add a float block to int16 sound-card samples in place, clipped; mono fans out."""
-    acc = outdata.astype(np.int32)
-    acc += np.rint(block * 32767.0).astype(np.int32)
-    np.clip(acc, -32768, 32767, out=acc)
-    outdata[...] = acc
 
 
 class ConsoleOutput(AudioOutput):
@@ -98,12 +90,36 @@ class ConsoleOutput(AudioOutput):
                 return None
             try:
                 block = renderer.render(frames)
-            except Exception as exc:  # e.g. the player closed between two callbacks
+            except Exception as exc:
                 logger.debug("roomtone: console render skipped: %s", exc)
                 return None
-            self._delivered += frames
-            self._last_pull = time.monotonic()
+            self._sent(renderer, block)
             return block
+
+    def mix_over(self, speech: np.ndarray[Any, Any]) -> None:
+        """Mix into the console's own int16 samples in place (the agent's voice passes through
+        the engine's speech bus); any thread, never raises, leaves them alone once closed."""
+        pcm = speech.reshape(len(speech), -1)
+        if pcm.shape[1] != self.format.num_channels:
+            return
+        with self._lock:
+            renderer = self._renderer
+            if renderer is None:
+                return
+            try:
+                renderer.render_pcm16(pcm, pcm)
+            except Exception as exc:
+                logger.debug("roomtone: console render skipped: %s", exc)
+                return
+            self._sent(renderer, pcm)
+
+    def _sent(self, renderer: Renderer, block: np.ndarray[Any, Any]) -> None:
+        if renderer.reference:
+            renderer.reference.publish(
+                block, self.format.sample_rate, self._delivered, time.monotonic()
+            )
+        self._delivered += len(block)
+        self._last_pull = time.monotonic()
 
     async def start(self, renderer: Renderer) -> None:
         self._renderer = renderer
@@ -132,9 +148,7 @@ class ConsoleOutput(AudioOutput):
 
         def read_into(outdata: np.ndarray[Any, Any], frames: int) -> None:
             original(outdata, frames)
-            block = self.pull(frames)
-            if block is not None:
-                mix_into(outdata, block)
+            self.mix_over(outdata[:frames])
 
         target.read_into = read_into
         self._hooked, self._wrapper = target, read_into

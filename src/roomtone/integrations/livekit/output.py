@@ -27,9 +27,8 @@ from livekit import rtc
 from roomtone.errors import OutputError, PlayerStateError
 from roomtone.integrations.livekit.pump import WINDOW, Pump, pump_for_running_loop
 from roomtone.outputs.base import AudioOutput, Renderer
-from roomtone.sources.clip import FloatArray
 
-__all__ = ["DEFAULT_FRAME_DURATION", "DEFAULT_LEAD", "DEFAULT_MAX_LEAD", "RoomOutput", "to_pcm16"]
+__all__ = ["DEFAULT_FRAME_DURATION", "DEFAULT_LEAD", "DEFAULT_MAX_LEAD", "RoomOutput"]
 
 logger = logging.getLogger("roomtone")
 
@@ -48,16 +47,6 @@ _CALM = 5.0  # seconds without an underrun before the lead shrinks by 10 ms
 _PUBLISH_TIMEOUT = 15.0
 _STOP_TIMEOUT = 0.5
 _UNPUBLISH_TIMEOUT = 1.0
-
-
-def to_pcm16(block: FloatArray, scratch: FloatArray, out: np.ndarray[Any, Any]) -> None:
-    """Float (n, ch) in [-1, 1] to int16, rounded and clipped, without allocating."""
-    n = len(block)
-    tmp = scratch[:n]
-    np.multiply(block, 32767.0, out=tmp)
-    np.rint(tmp, out=tmp)
-    np.clip(tmp, -32768.0, 32767.0, out=tmp)
-    np.copyto(out[:n], tmp, casting="unsafe")
 
 
 class RoomOutput(AudioOutput):
@@ -100,7 +89,6 @@ class RoomOutput(AudioOutput):
         self.source: rtc.AudioSource | None = None
         self.track: rtc.LocalAudioTrack | None = None
         self.underruns = 0  # times the queue had run dry when the next block arrived
-        self.error: Exception | None = None  # why capturing stopped, if it did
         self.busy = False  # a capture is in flight (the pump's bookkeeping)
         self._renderer: Renderer | None = None
         self._pump: Pump | None = None
@@ -159,7 +147,6 @@ class RoomOutput(AudioOutput):
         # A block may stretch to realign with the pump's grid (first block, after a stall).
         self._max_block = n + fmt.frames(self.max_lead + 2 * WINDOW)
         self._frame = rtc.AudioFrame.create(fmt.sample_rate, ch, n)  # reused on schedule
-        self._scratch = np.empty((self._max_block, ch), np.float32)
         self._idle = asyncio.Event()
         self._idle.set()
         self._listen(True)
@@ -227,14 +214,23 @@ class RoomOutput(AudioOutput):
         if n != frame.samples_per_channel:  # realigning: rare, a frame of its own
             frame = rtc.AudioFrame.create(self.format.sample_rate, self.format.num_channels, n)
         pcm = np.frombuffer(frame.data, dtype=np.int16).reshape(n, -1)
-        to_pcm16(renderer.render(n), self._scratch, pcm)
+        renderer.render_pcm16(pcm)
         idle.clear()
+        sent_at = time.monotonic()
         try:
             await source.capture_frame(frame)
         finally:
             idle.set()
-        self._queue_end = start + n / self.format.sample_rate
+        # Heard once what was queued before has played; into an empty queue (the first block,
+        # after a stall) from the moment it was captured, not from before it was rendered.
+        plays_at = max(start, sent_at)
+        if renderer.reference:
+            renderer.reference.publish(pcm, self.format.sample_rate, self._captured, plays_at)
+        self._queue_end = plays_at + n / self.format.sample_rate
         self._captured += n
+
+    def describe(self) -> str:
+        return f"RoomOutput({self.track_name!r})"
 
     def fail(self, exc: Exception) -> None:
         self.error = exc

@@ -16,9 +16,10 @@ import asyncio
 import logging
 import math
 import time
-import weakref
 from collections import deque
 from typing import Protocol
+
+from roomtone.loops import PerLoop
 
 __all__ = ["LANES", "Feed", "Pump", "pump_for_running_loop"]
 
@@ -67,10 +68,6 @@ class Pump:
         self._task: asyncio.Task[None] | None = None
         self._wake: asyncio.Future[None] | None = None
 
-    @property
-    def feeds(self) -> int:
-        return len(self._feeds)
-
     def add(self, feed: Feed) -> None:
         self._feeds.append(feed)
         if self._task is None or self._task.done():
@@ -93,10 +90,14 @@ class Pump:
             while self._feeds:
                 now = time.monotonic()
                 soonest = math.inf
-                for feed in self._feeds:
+                for feed in list(self._feeds):
                     if feed.busy:
                         continue
-                    due = feed.due_at()
+                    try:
+                        due = feed.due_at()
+                    except Exception as exc:  # this output is broken; the others go on
+                        self._drop(feed, exc)
+                        continue
                     if due <= now + WINDOW:
                         feed.busy = True
                         self._queue.append(feed)
@@ -140,10 +141,17 @@ class Pump:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # this output is gone; the others go on
-                self.remove(feed)
-                feed.fail(exc)
+                self._drop(feed, exc)
             finally:
                 feed.busy = False
+
+    def _drop(self, feed: Feed, exc: Exception) -> None:
+        """Stop serving ``feed`` and tell it why, once; nothing it raises reaches the pump."""
+        self.remove(feed)
+        try:
+            feed.fail(exc)
+        except Exception:
+            logger.exception("roomtone: a capture feed failed and could not be told")
 
     async def _sleep(self, delay: float) -> None:
         """Sleep ``delay`` seconds or until poked (a new feed, a lane that finished)."""
@@ -165,12 +173,5 @@ def _resolve(future: asyncio.Future[None]) -> None:
         future.set_result(None)
 
 
-_pumps: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Pump] = weakref.WeakKeyDictionary()
-
-
-def pump_for_running_loop() -> Pump:
-    loop = asyncio.get_running_loop()
-    pump = _pumps.get(loop)
-    if pump is None:
-        pump = _pumps[loop] = Pump(loop)
-    return pump
+pump_for_running_loop = PerLoop(Pump)
+"""The capture pump of the running event loop (created on first use)."""

@@ -8,16 +8,35 @@ from typing import Any
 from roomtone.integrations.livekit.console import ConsoleOutput, console_instance
 from roomtone.integrations.livekit.output import DEFAULT_FRAME_DURATION, RoomOutput
 from roomtone.outputs.base import AudioOutput
-from roomtone.player.player import looks_like_livekit_room
+from roomtone.registry import OutputRequest
 
-__all__ = ["is_livekit_room", "output_for_room"]
+__all__ = ["is_livekit_room", "output_for_room", "resolve_room"]
 
 logger = logging.getLogger("roomtone")
 
 
-is_livekit_room = looks_like_livekit_room
-"""An ``rtc.Room``, the console's autospec mock of one, or anything that can publish (the
-player's own test, so both always agree)."""
+def is_livekit_room(target: Any) -> bool:
+    """An ``rtc.Room`` (also the console's autospec mock, whose ``__class__`` is rtc.Room) or
+    anything that can publish a track."""
+    module = getattr(getattr(target, "__class__", type(target)), "__module__", "") or ""
+    if module.startswith("livekit."):
+        return True
+    participant = getattr(target, "local_participant", None)
+    return callable(getattr(participant, "publish_track", None))
+
+
+def resolve_room(target: Any, request: OutputRequest) -> AudioOutput | None:
+    """The output resolver this integration registers: ``start(room=...)`` for a room."""
+    if not is_livekit_room(target):
+        return None
+    return output_for_room(
+        target,
+        track_name=request.track_name,
+        publish_options=request.publish_options,
+        sample_rate=request.sample_rate,
+        num_channels=request.num_channels,
+        frame_duration=request.frame_duration,
+    )
 
 
 def output_for_room(

@@ -1,9 +1,10 @@
 """RoomtoneMixer: a roomtone soundscape inside any Pipecat output transport.
 
 Pipecat calls ``mix()`` with every chunk it sends, bot speech or silence, at the transport's
-rate. Each call renders exactly that many frames from the player (a pull-driven output), feeds
-the bot's chunk to the ducker so the bed dips under actual words, sums the two and limits the
-sum, so nothing ever clips hard. Control frames map to the player's ramped, crossfaded calls.
+rate. Each call hands the chunk to the player's engine through a pull-driven output: the bot's
+voice passes through the engine's speech bus (and its sidechain, so the bed dips under actual
+words), under the engine's one limiter and int16 conversion. This module only moves bytes and
+maps control frames to the player's ramped, crossfaded calls.
 """
 
 from __future__ import annotations
@@ -23,8 +24,7 @@ from pipecat.frames.frames import (
     OutputAudioRawFrame,
 )
 
-from roomtone.config import SoundSpec
-from roomtone.engine.limiter import Limiter
+from roomtone.config import SoundSpec, check_range, check_seconds
 from roomtone.errors import PlayerStateError
 from roomtone.format import SUPPORTED_CHANNELS
 from roomtone.integrations.pipecat.output import PullOutput
@@ -37,10 +37,8 @@ __all__ = ["RoomtoneMixer"]
 
 logger = logging.getLogger("roomtone")
 
-_INT16_SCALE = 32768.0
 
-
-class _Phase(enum.Enum):
+class _Lifecycle(enum.Enum):
     IDLE = "idle"  # not started
     STARTING = "starting"  # start() is opening the sounds: audio passes through
     RUNNING = "running"
@@ -82,10 +80,8 @@ class RoomtoneMixer(BaseAudioMixer):
             ("enable_fade", enable_fade),
             ("volume_ramp", volume_ramp),
         ):
-            if not 0.0 <= value <= 60.0:
-                raise ValueError(f"{name} must be between 0 and 60 seconds, got {value!r}")
-        if not -20.0 <= ceiling_db <= 0.0:
-            raise ValueError(f"ceiling_db must be between -20 and 0 dBFS, got {ceiling_db!r}")
+            check_seconds(name, value)
+        check_range("ceiling_db", ceiling_db, -20.0, 0.0, " dBFS")
         self.player = player
         self.num_channels = num_channels
         self.sample_rate: int | None = None
@@ -102,9 +98,8 @@ class RoomtoneMixer(BaseAudioMixer):
         self._pacer = RealtimePacer(max_lead) if realtime else None
         self._close_player = close_player
         self._close_timeout = close_timeout
-        self._phase = _Phase.IDLE
+        self._phase = _Lifecycle.IDLE
         self._output: PullOutput | None = None
-        self._limiter: Limiter | None = None
         self._pending: list[SettingsUpdate] = []
         self._enabled = True
         self._volume = player.master_volume
@@ -116,7 +111,7 @@ class RoomtoneMixer(BaseAudioMixer):
     @property
     def running(self) -> bool:
         """True while the soundscape is being mixed in (started, not stopped or failed)."""
-        return self._phase is _Phase.RUNNING
+        return self._phase is _Lifecycle.RUNNING
 
     @property
     def enabled(self) -> bool:
@@ -134,34 +129,33 @@ class RoomtoneMixer(BaseAudioMixer):
     # -- BaseAudioMixer --------------------------------------------------------------------------
     async def start(self, sample_rate: int) -> None:
         """Start the player at the transport's rate; ``mix()`` passes audio through meanwhile."""
-        if self._phase is not _Phase.IDLE:
-            if self._phase is _Phase.STOPPED:
+        if self._phase is not _Lifecycle.IDLE:
+            if self._phase is _Lifecycle.STOPPED:
                 logger.warning(
                     "roomtone: this RoomtoneMixer was stopped and cannot start again; "
                     "create a new BackgroundAudioPlayer and RoomtoneMixer per call"
                 )
             return
-        self._phase = _Phase.STARTING
+        self._phase = _Lifecycle.STARTING
         self.sample_rate = sample_rate
         try:
-            output = PullOutput(sample_rate, self.num_channels)
-            self._limiter = Limiter(sample_rate, ceiling_db=self._ceiling_db)
+            output = PullOutput(sample_rate, self.num_channels, ceiling_db=self._ceiling_db)
             self._output = output
             await self.player.start(output=output)
         except Exception as exc:
             self.start_error = exc
-            if self._phase is _Phase.STARTING:
-                self._phase = _Phase.FAILED
+            if self._phase is _Lifecycle.STARTING:
+                self._phase = _Lifecycle.FAILED
             logger.error(
                 "roomtone: background audio could not start (%s); the bot's audio passes "
                 "through unchanged",
                 exc,
             )
             return
-        if self._phase is _Phase.STOPPED:  # stop() arrived while the sounds were opening
+        if self._phase is _Lifecycle.STOPPED:  # stop() arrived while the sounds were opening
             await self._release()
             return
-        self._phase = _Phase.RUNNING
+        self._phase = _Lifecycle.RUNNING
         self._apply_level(ramp=0.0)
         pending, self._pending = self._pending, []
         for update in pending:
@@ -169,9 +163,9 @@ class RoomtoneMixer(BaseAudioMixer):
 
     async def stop(self) -> None:
         """Close the player; idempotent (Pipecat calls it twice), bounded by ``close_timeout``."""
-        if self._phase is _Phase.STOPPED:
+        if self._phase is _Lifecycle.STOPPED:
             return
-        self._phase = _Phase.STOPPED
+        self._phase = _Lifecycle.STOPPED
         self._pending.clear()
         await self._release()
 
@@ -203,7 +197,7 @@ class RoomtoneMixer(BaseAudioMixer):
         pacer, rate = self._pacer, self.sample_rate
         if pacer is not None and rate:
             await pacer.wait(len(audio) / (2 * self.num_channels * rate))
-        if self._phase is not _Phase.RUNNING:
+        if self._phase is not _Lifecycle.RUNNING:
             return audio
         try:
             return self._mix_now(audio)
@@ -214,29 +208,20 @@ class RoomtoneMixer(BaseAudioMixer):
             return audio
 
     def _mix_now(self, audio: bytes) -> bytes:
-        output, limiter = self._output, self._limiter
-        if output is None or limiter is None or not output.running:
+        output = self._output
+        if output is None or not output.running:
             return audio  # the player was closed by its owner
         channels = self.num_channels
         frames = len(audio) // (2 * channels)
         if frames == 0:
             return audio
         used = frames * 2 * channels
-        pcm = np.frombuffer(audio, dtype="<i2", count=frames * channels)
-        bot = pcm.reshape(frames, channels).astype(np.float32)
-        bot *= np.float32(1.0 / _INT16_SCALE)
-        if self._sidechain:
-            self.player.mixer.sidechain(bot)
-        bed = output.pull(frames)
+        bot = np.frombuffer(audio, dtype="<i2", count=frames * channels).reshape(frames, channels)
+        mixed = np.empty_like(bot)
+        if not output.mix(bot, mixed, sidechain=self._sidechain):
+            return audio
         self.chunks_mixed += 1
-        if bed is None or (limiter.gain >= 1.0 and not bed.any()):
-            return audio  # nothing to add: the bot's audio passes bit-exact
-        bot += bed
-        limiter.process(bot)
-        bot *= np.float32(_INT16_SCALE)
-        np.rint(bot, out=bot)
-        np.clip(bot, -_INT16_SCALE, _INT16_SCALE - 1, out=bot)
-        data = bot.astype("<i2").tobytes()
+        data = mixed.tobytes()
         return data if used == len(audio) else data + audio[used:]
 
     # -- control -------------------------------------------------------------------------------
@@ -245,15 +230,15 @@ class RoomtoneMixer(BaseAudioMixer):
         update = parse_settings(settings, self._sounds)
         for problem in update.problems:
             logger.warning("roomtone: %s", problem)
-        if self._phase is _Phase.RUNNING:
+        if self._phase is _Lifecycle.RUNNING:
             self._apply(update)
-        elif self._phase in (_Phase.IDLE, _Phase.STARTING):
+        elif self._phase in (_Lifecycle.IDLE, _Lifecycle.STARTING):
             self._pending.append(update)
 
     def set_enabled(self, enabled: bool, fade: float | None = None) -> None:
         """Fade the whole background out (False) or back in (True) over ``fade`` seconds."""
         self._enabled = bool(enabled)
-        if self._phase is _Phase.RUNNING:
+        if self._phase is _Lifecycle.RUNNING:
             self._apply_level(self._enable_fade if fade is None else fade)
 
     def fade_out_frames(self) -> list[Frame]:

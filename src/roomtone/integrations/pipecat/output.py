@@ -1,31 +1,42 @@
 """A pull-driven roomtone output: the Pipecat transport's ``mix()`` calls set the pace.
 
 The player renders into whatever output it is started with. Here there is no clock of our
-own: each ``mix()`` call asks for exactly the frames of the chunk it was handed, so the
-soundscape advances in step with what the transport really sends.
+own: each ``mix()`` call hands over the bot's chunk and gets back the same chunk with the
+soundscape in it, rendered by the engine (the bot's voice on its speech bus, one limiter, one
+conversion), so the soundscape advances in step with what the transport really sends.
 """
 
 from __future__ import annotations
 
+import time
+from typing import Any
+
+import numpy as np
+
 from roomtone.outputs.base import AudioOutput, Renderer
-from roomtone.sources.clip import FloatArray
 
 __all__ = ["PullOutput"]
 
 NOMINAL_CHUNK_SECONDS = 0.04
 """Pipecat's default output chunk (4 x 10 ms); only informative, chunks may be any size."""
 
+CEILING_DB = -0.5
+"""The mix with the bot's voice may go a little hotter than a bed alone (-1 dB)."""
+
 
 class PullOutput(AudioOutput):
-    """An output whose consumer asks for blocks (``pull``) instead of being fed on a timer."""
+    """An output whose consumer hands over chunks of speech to mix into (``mix``)."""
 
     def __init__(
         self,
         sample_rate: int,
         num_channels: int,
         frame_duration: float = NOMINAL_CHUNK_SECONDS,
+        *,
+        ceiling_db: float = CEILING_DB,
     ) -> None:
         super().__init__(sample_rate, num_channels, frame_duration)
+        self.limiter_ceiling_db = ceiling_db
         self._renderer: Renderer | None = None
         self._delivered = 0
 
@@ -36,17 +47,22 @@ class PullOutput(AudioOutput):
     async def start(self, renderer: Renderer) -> None:
         self._renderer = renderer
 
-    def pull(self, frames: int) -> FloatArray | None:
-        """The next ``frames`` frames of the mix, or ``None`` before start or after close.
-
-        The array is reused by the next pull: use it before asking again.
-        """
+    def mix(
+        self, speech: np.ndarray[Any, Any], out: np.ndarray[Any, Any], *, sidechain: bool
+    ) -> bool:
+        """Render ``len(speech)`` frames of the soundscape with ``speech`` into ``out`` (int16,
+        same shape); ``sidechain`` lets the bed duck under the words. False once closed."""
         renderer = self._renderer
         if renderer is None:
-            return None
-        block = renderer.render(frames)
-        self._delivered += frames
-        return block
+            return False
+        if sidechain:
+            renderer.sidechain(speech)
+        renderer.render_pcm16(out, speech)
+        reference = renderer.reference
+        if reference:
+            reference.publish(out, self.format.sample_rate, self._delivered, time.monotonic())
+        self._delivered += len(out)
+        return True
 
     def delivered_frames(self) -> int:
         return self._delivered

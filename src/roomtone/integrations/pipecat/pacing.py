@@ -14,6 +14,8 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
+from roomtone.config import check_seconds
+
 __all__ = ["RealtimePacer"]
 
 
@@ -27,8 +29,8 @@ class RealtimePacer:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        if not 0.0 < max_lead <= 10.0:
-            raise ValueError(f"max_lead must be between 0 and 10 seconds, got {max_lead!r}")
+        if check_seconds("max_lead", max_lead, 10.0) == 0.0:
+            raise ValueError("max_lead must be more than 0 seconds, got 0")
         self.max_lead = max_lead
         self._clock = clock
         self._sleep = sleep

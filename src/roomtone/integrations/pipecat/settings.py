@@ -8,12 +8,18 @@ A missing sound file is caught here, before the current bed is faded out for it.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
-from roomtone.config import MAX_VOLUME, AudioConfig, BuiltinAudioClip, SoundSpec
+from roomtone.config import (
+    MAX_VOLUME,
+    AudioConfig,
+    BuiltinAudioClip,
+    SoundSpec,
+    check_seconds,
+    check_volume,
+)
 from roomtone.player.selection import coerce_spec, is_stream
 
 __all__ = ["ALLOWED_KEYS", "SettingsUpdate", "check_settings", "parse_settings"]
@@ -46,19 +52,11 @@ def _allowed() -> str:
 
 
 def _seconds(key: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"setting {key!r} must be a number of seconds, got {value!r}")
-    if not (math.isfinite(value) and 0.0 <= value <= 60.0):
-        raise ValueError(f"setting {key!r} must be between 0 and 60 seconds, got {value!r}")
-    return float(value)
+    return check_seconds(f"setting {key!r}", value)
 
 
 def _volume(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"setting 'volume' must be a number, got {value!r}")
-    if not (math.isfinite(value) and 0.0 <= value <= MAX_VOLUME):
-        raise ValueError(f"setting 'volume' must be between 0 and {MAX_VOLUME:g}, got {value!r}")
-    return float(value)
+    return check_volume("setting 'volume'", value)
 
 
 def _check_files(spec: list[AudioConfig] | AudioConfig) -> None:

@@ -28,6 +28,7 @@ from pipecat.frames.frames import (
 from pipecat.processors.frame_processor import FrameDirection
 
 from roomtone.errors import PlayerStateError
+from roomtone.player.events import AgentState, UserState
 from roomtone.player.session_link import StateSink
 
 __all__ = ["PipelineStateTracker"]
@@ -47,8 +48,8 @@ class PipelineStateTracker:
     def __init__(self, player: StateSink, *, async_tools: bool = True) -> None:
         self._player = player
         self._async_tools = async_tools
-        self.agent_state = "listening"
-        self.user_state = "listening"
+        self.agent_state: AgentState = "listening"
+        self.user_state: UserState = "listening"
         self.tool_calls: set[str] = set()
         self._told_agent = ""
         self._told_user = ""

@@ -1,15 +1,14 @@
-"""Engine invariants: block size does not change the result; limiter; ramps; the mixer queue."""
+"""The mixer: block size does not change the result, levels, the command queue, the buses."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from roomtone.engine.limiter import Limiter
+from roomtone.engine.ducker import Ducking
 from roomtone.engine.mixer import Mixer
 from roomtone.engine.playback import ClipPlayback
-from roomtone.engine.ramp import EqualPowerFade, LinearRamp
-from roomtone.engine.voice import Voice
+from roomtone.engine.voice import Bus, Voice
 from roomtone.format import AudioFormat
 from roomtone.sources.clip import Clip
 
@@ -53,35 +52,6 @@ def test_volume_half_is_minus_6_02_db() -> None:
     assert abs(level + 6.02) < 0.01
 
 
-def test_limiter_never_exceeds_ceiling_and_releases() -> None:
-    limiter = Limiter(48000, ceiling_db=-1.0)
-    t = np.arange(48000) / 48000
-    loud = (1.8 * np.sin(2 * np.pi * 200 * t)).astype(np.float32)[:, None]
-    quiet = (0.2 * np.sin(2 * np.pi * 200 * t)).astype(np.float32)[:, None]
-    out = []
-    for signal in (loud, quiet):
-        for i in range(0, 48000, 960):
-            block = signal[i : i + 960].copy()
-            limiter.process(block)
-            out.append(block)
-    audio = np.concatenate(out)
-    assert np.abs(audio).max() <= 10 ** (-1 / 20) + 1e-6
-    assert abs(np.abs(audio[-4800:]).max() - 0.2) < 0.002  # released back to unity
-
-
-def test_ramps() -> None:
-    ramp = LinearRamp(0.0)
-    ramp.set(1.0, 100)
-    values = ramp.advance(150)
-    assert isinstance(values, np.ndarray)
-    assert values[99] == pytest.approx(1.0) and values[-1] == 1.0 and not ramp.moving
-    fade = EqualPowerFade(0.0)
-    fade.to(1.0, 1000)
-    gains = fade.advance(1000)
-    assert isinstance(gains, np.ndarray)
-    assert gains[499] == pytest.approx(np.sin(np.pi / 4), abs=1e-3)
-
-
 def test_commands_apply_before_the_next_block() -> None:
     clip = Clip.from_array(FMT, "dc", np.full((48000, 1), 0.25, np.float32))
     mixer = Mixer(FMT)
@@ -89,3 +59,40 @@ def test_commands_apply_before_the_next_block() -> None:
     voice = Voice(ClipPlayback(clip), declick=1)
     mixer.submit(lambda: mixer.add_voice(voice))
     assert np.abs(mixer.render(480)[5:]).min() > 0.2
+
+
+def dc(level: float, frames: int = 48000) -> Clip:
+    return Clip.from_array(FMT, "dc", np.full((frames, 1), level, np.float32))
+
+
+def test_speech_passes_through_undimmed_by_master_or_ducking() -> None:
+    """The SPEECH bus: the agent's voice is summed after master volume and ducking."""
+    mixer = Mixer(FMT, ducking=Ducking(amount_db=20.0, attack=0.001), master_volume=0.5)
+    mixer.add_voice(Voice(ClipPlayback(dc(0.2), loop=True), bus=Bus.BED, declick=1))
+    mixer.ducker.agent_speaking = True
+    speech = np.full((4800, 1), 0.3, np.float32)
+    block = mixer.render(4800, speech)
+    # bed 0.2 x master 0.5 x -20 dB = 0.01, plus the voice untouched
+    assert block[-1, 0] == pytest.approx(0.3 + 0.01, abs=1e-4)
+
+
+def test_speech_shares_the_one_limiter() -> None:
+    mixer = Mixer(FMT, limiter_ceiling_db=-1.0)
+    mixer.add_voice(Voice(ClipPlayback(dc(0.5), loop=True), declick=1))
+    speech = np.full((4800, 1), 0.9, np.float32)
+    block = mixer.render(4800, speech)
+    assert np.abs(block).max() <= 10 ** (-1 / 20)
+
+
+def test_idle_only_when_nothing_can_sound() -> None:
+    mixer = Mixer(FMT)
+    assert mixer.idle
+    voice = Voice(ClipPlayback(dc(0.1, 480)), declick=1)
+    mixer.submit(lambda: mixer.add_voice(voice))
+    assert not mixer.idle  # a queued command
+    mixer.render(240)
+    assert not mixer.idle  # a voice playing
+    mixer.render(480)
+    assert mixer.idle and not mixer.render(480).any()
+    mixer.master.set(0.5, 4800)
+    assert not mixer.idle  # a ramp moving

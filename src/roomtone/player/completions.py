@@ -1,0 +1,86 @@
+"""Settling ``PlayHandle`` objects: from a sound's last frame rendered to its last frame heard.
+
+Sounds finish on the render thread, which may not be the event loop's (a sound-card callback).
+Handles belong to the loop. The hand-over is safe by construction: the render thread only
+appends to a deque, the loop alone pops from it into a list only the loop touches, and a handle
+settles once the output reports that its last frame has been delivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+
+from roomtone.errors import SourceError
+from roomtone.player.handle import PlayHandle
+
+__all__ = ["Completions"]
+
+logger = logging.getLogger("roomtone")
+
+Finished = tuple[int, PlayHandle, "SourceError | None"]
+
+
+class Completions:
+    """The player's live handles, and those waiting for their last frame to be heard."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, delivered: Callable[[], int]) -> None:
+        self._loop = loop
+        self._loop_thread = threading.get_ident()
+        self._delivered = delivered
+        self._finished: deque[Finished] = deque()  # render thread appends, loop pops
+        self._waiting: list[Finished] = []  # loop only
+        self._handles: set[PlayHandle] = set()  # loop only
+
+    def track(self, handle: PlayHandle) -> None:
+        """A new handle to settle at the latest on close (loop)."""
+        self._handles.add(handle)
+
+    def finished(self, end: int, handle: PlayHandle, error: SourceError | None) -> None:
+        """A sound rendered its last frame at mix position ``end`` (render thread)."""
+        self._finished.append((end, handle, error))
+
+    def after_block(self) -> None:
+        """Called after each block (render thread): settle now or on the loop, if any wait."""
+        if not (self._finished or self._waiting):
+            return
+        if threading.get_ident() == self._loop_thread:
+            self.settle()
+        elif not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self.settle)
+
+    def settle(self) -> None:
+        """Settle every handle whose last frame the output has delivered (loop)."""
+        finished, waiting = self._finished, self._waiting
+        while finished:
+            waiting.append(finished.popleft())
+        if not waiting:
+            return
+        delivered = self._delivered()
+        still = [item for item in waiting if item[0] > delivered]
+        for item in waiting:
+            if item[0] <= delivered:
+                self._settle_one(item)
+        waiting[:] = still
+
+    def settle_all(self) -> None:
+        """The player closed: everything settles now, heard or not (loop)."""
+        finished = self._finished
+        while finished:
+            self._settle_one(finished.popleft())
+        for item in self._waiting:
+            self._settle_one(item)
+        self._waiting.clear()
+        for handle in list(self._handles):
+            handle._mark_done()
+        self._handles.clear()
+
+    def _settle_one(self, item: Finished) -> None:
+        _, handle, error = item
+        self._handles.discard(handle)
+        handle._mark_done(error)
+        if error is not None:
+            logger.warning("roomtone: %s", error)

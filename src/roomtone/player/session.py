@@ -1,0 +1,147 @@
+"""One run of a player: the output it plays into, and the mix built for that output's format.
+
+``resolve_target`` turns ``start(room=..., output=...)`` into an output (asking the integration
+registry for framework objects such as a LiveKit room); ``Session.open`` builds the mixer, the
+renderer the output pulls from, the voices, the cue policy and the bed, and opens the sounds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from roomtone.config import AudioConfig
+from roomtone.engine.cue import CueOptions
+from roomtone.engine.ducker import Ducking
+from roomtone.engine.mixer import Mixer
+from roomtone.outputs.base import AudioOutput
+from roomtone.outputs.reference import ReferenceTap
+from roomtone.player.ambience import AmbientBed
+from roomtone.player.completions import Completions
+from roomtone.player.cues import CuePolicy
+from roomtone.player.opener import SoundOpener
+from roomtone.player.renderer import PlayerRenderer
+from roomtone.player.selection import is_stream
+from roomtone.player.voices import VoiceMaker
+from roomtone.registry import OutputRequest, resolve_output
+from roomtone.sources.cache import ClipCache
+
+__all__ = ["Session", "Sounds", "close_output", "resolve_target"]
+
+logger = logging.getLogger("roomtone")
+
+
+@dataclass(frozen=True)
+class Sounds:
+    """What a player was made with (checked by its constructor)."""
+
+    ambient: list[AudioConfig] | AudioConfig | None
+    thinking: list[AudioConfig] | AudioConfig | None
+    tool: list[AudioConfig] | AudioConfig | None
+    ducking: Ducking | None
+    thinking_options: CueOptions
+    tool_options: CueOptions
+    random_start: bool
+    cache: ClipCache | None
+
+
+def resolve_target(room: Any, output: AudioOutput | None, request: OutputRequest) -> AudioOutput:
+    """The output for ``start(room=..., output=...)``."""
+    if room is not None and output is not None and room is not output:
+        raise ValueError("pass either room= or output=, not both")
+    target = output if output is not None else room
+    if isinstance(target, AudioOutput):
+        return target
+    if target is None:
+        raise TypeError("start() needs room= (a LiveKit rtc.Room or a roomtone output)")
+    resolved = resolve_output(target, request)
+    if isinstance(resolved, AudioOutput):
+        return resolved
+    raise TypeError(
+        f"room must be a LiveKit rtc.Room or a roomtone.outputs.AudioOutput, "
+        f"got {type(target).__name__}"
+    )
+
+
+async def close_output(output: AudioOutput, timeout: float) -> Exception | None:
+    """Close ``output`` within ``timeout``; an I/O error is logged and returned, never raised."""
+    try:
+        await asyncio.wait_for(output.aclose(), timeout)
+    except asyncio.TimeoutError:
+        logger.warning("roomtone: %s did not close within %.1f s", output.describe(), timeout)
+    except Exception as exc:
+        logger.error("roomtone: %s failed to close: %s", output.describe(), exc)
+        return exc
+    return None
+
+
+class Session:
+    """The parts that exist between ``start()`` and ``aclose()``."""
+
+    def __init__(
+        self,
+        renderer: PlayerRenderer,
+        voices: VoiceMaker,
+        cues: CuePolicy,
+        bed: AmbientBed,
+        completions: Completions,
+    ) -> None:
+        self.renderer, self.mixer, self.voices = renderer, renderer.mixer, voices
+        self.cues, self.bed, self.completions = cues, bed, completions
+
+    @classmethod
+    async def open(
+        cls,
+        target: AudioOutput,
+        sounds: Sounds,
+        rng: random.Random,
+        *,
+        master_volume: float,
+        reference: ReferenceTap,
+    ) -> Session:
+        """Build the mix for ``target``'s format and open the sounds; nothing renders yet.
+
+        A missing cue file or an unreadable bed raises here, before the output starts.
+        """
+        fmt = target.format
+        mixer = Mixer(
+            fmt,
+            ducking=sounds.ducking,
+            thinking=sounds.thinking_options,
+            tool=sounds.tool_options,
+            master_volume=master_volume,
+            limiter_ceiling_db=target.limiter_ceiling_db,
+        )
+        opener = SoundOpener(fmt, sounds.cache)
+        for spec in (sounds.thinking, sounds.tool):
+            for config in spec if isinstance(spec, list) else [spec] if spec else []:
+                if not is_stream(config.source):
+                    opener.clip(config)
+        completions = Completions(asyncio.get_running_loop(), target.delivered_frames)
+        voices = VoiceMaker(opener, mixer, completions)
+        cues = CuePolicy(
+            mixer,
+            voices,
+            rng,
+            thinking_sound=sounds.thinking,
+            tool_sound=sounds.tool,
+            thinking=sounds.thinking_options,
+            tool=sounds.tool_options,
+        )
+        bed = AmbientBed(sounds.ambient, voices, rng, random_start=sounds.random_start)
+        try:
+            await bed.open()
+        except BaseException:
+            await opener.aclose()
+            raise
+        return cls(PlayerRenderer(mixer, completions, reference), voices, cues, bed, completions)
+
+    async def release(self) -> None:
+        """After the output closed: stop stream feeders, settle every handle (loop)."""
+        try:
+            await self.voices.opener.aclose()
+        finally:
+            self.completions.settle_all()

@@ -1,0 +1,47 @@
+"""Sample arrays and the one conversion between float and 16-bit PCM.
+
+Inside roomtone audio is float32 shaped (frames, channels), full scale at +-1.0. Transports
+(LiveKit, Pipecat, the console, WAV files) carry int16; this module is the only place that
+crosses between the two, with one scale (32768) both ways, so that int16 in, float, and int16
+out is bit-exact, and +1.0 maps to the largest int16 (32767) rather than wrapping.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["PCM16_SCALE", "FloatArray", "Int16Array", "from_pcm16", "to_pcm16"]
+
+FloatArray = npt.NDArray[np.float32]
+"""float32 samples shaped (frames, channels)."""
+
+Int16Array = npt.NDArray[np.int16]
+"""16-bit PCM samples shaped (frames, channels)."""
+
+PCM16_SCALE = 32768.0
+
+
+def to_pcm16(
+    block: FloatArray, out: np.ndarray[Any, Any], scratch: FloatArray | None = None
+) -> None:
+    """Write ``block`` into the int16 array ``out`` (same shape): scaled, rounded, clipped.
+
+    ``scratch`` (at least as long as ``block``) avoids an allocation on the hot path.
+    """
+    n = len(block)
+    tmp = np.empty_like(block) if scratch is None else scratch[:n]
+    np.multiply(block, np.float32(PCM16_SCALE), out=tmp)
+    np.rint(tmp, out=tmp)
+    np.clip(tmp, -PCM16_SCALE, PCM16_SCALE - 1.0, out=tmp)
+    np.copyto(out[:n], tmp, casting="unsafe")
+
+
+def from_pcm16(pcm: np.ndarray[Any, Any], out: FloatArray | None = None) -> FloatArray:
+    """int16 samples as float32 in [-1, 1); into ``out`` when given."""
+    if out is None:
+        out = np.empty(pcm.shape, np.float32)
+    np.multiply(pcm, np.float32(1.0 / PCM16_SCALE), out=out, casting="unsafe")
+    return out
