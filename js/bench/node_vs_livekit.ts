@@ -21,7 +21,6 @@
  *   npx tsx bench/node_vs_livekit.ts --impls roomtone --sessions 200,400   # roomtone's capacity
  */
 import { spawnSync } from "node:child_process";
-import { EventEmitter } from "node:events";
 import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -141,20 +140,6 @@ class StandInRoom {
   };
 }
 
-class Session extends EventEmitter {
-  agentState = "listening";
-  set(state: string): void {
-    const oldState = this.agentState;
-    this.agentState = state;
-    this.emit("agent_state_changed", {
-      type: "agent_state_changed",
-      oldState,
-      newState: state,
-      createdAt: Date.now(),
-    });
-  }
-}
-
 interface AnyPlayer {
   start(o: { room: unknown; agentSession?: unknown }): Promise<void>;
   play(audio: unknown, loop?: boolean): { stop(): unknown };
@@ -236,7 +221,8 @@ async function worker(
   agents.initializeLogger({ pretty: false, level: "error" });
   await installCounter();
   const rss0 = rssBytes();
-  const sessions = Array.from({ length: n }, () => new Session());
+  const { ScriptedSession } = await import("../src/index.js"); // emits AgentSession's events
+  const sessions = Array.from({ length: n }, () => new ScriptedSession());
   const players: AnyPlayer[] = [];
   for (const session of sessions) {
     const player = await makePlayer(impl, true);
@@ -250,7 +236,7 @@ async function worker(
     setTimeout(
       function flip() {
         thinking[i] = !thinking[i];
-        session.set(thinking[i] ? "thinking" : "listening");
+        session.setAgentState(thinking[i] ? "thinking" : "listening");
         toggles[i] = setTimeout(flip, toggle * 1000);
       },
       (i * toggle * 1000) / n,

@@ -1,6 +1,19 @@
 /** MemoryOutput: keeps what a listener heard, for tests and analysis. */
 import { PacedOutput } from "./paced.js";
 
+/** Blocks joined end to end. */
+export function concat(blocks: readonly Float32Array[]): Float32Array {
+  let total = 0;
+  for (const b of blocks) total += b.length;
+  const out = new Float32Array(total);
+  let at = 0;
+  for (const b of blocks) {
+    out.set(b, at);
+    at += b.length;
+  }
+  return out;
+}
+
 export class MemoryOutput extends PacedOutput {
   private blocks: Float32Array[] = [];
 
@@ -10,14 +23,6 @@ export class MemoryOutput extends PacedOutput {
 
   /** Everything delivered so far, interleaved float32. */
   audio(): Float32Array {
-    let total = 0;
-    for (const b of this.blocks) total += b.length;
-    const out = new Float32Array(total);
-    let at = 0;
-    for (const b of this.blocks) {
-      out.set(b, at);
-      at += b.length;
-    }
-    return out;
+    return concat(this.blocks);
   }
 }

@@ -7,6 +7,7 @@
  */
 import { OutputError, PlayerStateError } from "../errors.js";
 import { AudioFormat, validateFrameDuration } from "../format.js";
+import { concat } from "./memory.js";
 import type { AudioOutput, Renderer } from "./output.js";
 
 const DATA_TIMEOUT_MS = 60_000;
@@ -78,15 +79,7 @@ export class OfflineRenderer implements AudioOutput {
 
   /** All rendered audio, interleaved float32. */
   audio(): Float32Array {
-    let total = 0;
-    for (const b of this.blocks) total += b.length;
-    const out = new Float32Array(total);
-    let at = 0;
-    for (const b of this.blocks) {
-      out.set(b, at);
-      at += b.length;
-    }
-    return out;
+    return concat(this.blocks);
   }
 
   async close(): Promise<void> {
