@@ -130,7 +130,7 @@ function checkSource(source: unknown, what: string): { source: string | FrameIte
   if (isFrameIterable(source)) return { source, builtin: false };
   const kind = source === null ? "null" : Array.isArray(source) ? "array" : typeof source;
   throw new TypeError(
-    `${what} must be a file path, a BuiltinAudioClip, an async iterable of audio frames, an AudioConfig or a list of AudioConfig; got ${kind}`,
+    `${what} must be a file path, a BuiltinAudioClip, an async iterator of audio frames, an AudioConfig or a list of AudioConfig; got ${kind}`,
   );
 }
 

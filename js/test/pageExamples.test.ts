@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { initializeLogger, voice as lkVoice } from "@livekit/agents";
 import { dispose } from "@livekit/rtc-node";
-import { voice } from "../src/index.js";
-import { FIXTURES } from "./helpers.js";
+import { type RoomOutput, voice } from "../src/index.js";
+import { FIXTURES, rmsDb } from "./helpers.js";
 import { RoomStandIn } from "./livekitRig.js";
 
 const MY_CUSTOM_SOUND = `${FIXTURES}tone440.mp3`; // the page's "/path/to/my-custom-sound.mp3"
@@ -48,6 +48,23 @@ test("the page's three constructors", () => {
   // An audio player for on-demand playback only
   const backgroundAudio3 = new voice.BackgroundAudioPlayer();
   for (const p of [backgroundAudio, backgroundAudio2, backgroundAudio3]) assert.equal(p.started, false);
+});
+
+test("the custom MP3 ambience loops", async () => {
+  const backgroundAudio2 = new voice.BackgroundAudioPlayer({
+    ambientSound: MY_CUSTOM_SOUND,
+  });
+  players.push(backgroundAudio2);
+  const room = new RoomStandIn();
+  await backgroundAudio2.start({ room, agentSession: session });
+  const output = backgroundAudio2.output as RoomOutput;
+  const levels: number[] = [];
+  output.onBlock = (block) => levels.push(rmsDb(block));
+  await new Promise((resolve) => setTimeout(resolve, 2500)); // longer than the 1.5 s file
+  const tone = 20 * Math.log10(0.25) - 3.01;
+  const atLevel = levels.filter((l) => Math.abs(l - tone) < 1).length;
+  assert.ok(atLevel >= levels.length - 4, `${atLevel} of ${levels.length} blocks at the tone's level`);
+  await backgroundAudio2.close();
 });
 
 test("start, play, await, stop early, a probabilistic list, close", async () => {

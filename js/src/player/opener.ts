@@ -42,10 +42,10 @@ export class SoundOpener {
     if (isFrameIterable(source)) {
       if (loop) {
         throw new TypeError(
-          "loop=true cannot be used with an async iterable source; loop inside your iterable, or pass a file path",
+          "loop=true cannot be used with an async iterator source; loop inside your iterator, or pass a file path",
         );
       }
-      const name = `async iterable ${(source as object).constructor?.name ?? "object"}`;
+      const name = `async iterator ${(source as object).constructor?.name ?? "object"}`;
       const buffer = new StreamBuffer(this.format, name);
       const abort = new AbortController();
       const feeder: Promise<void> = feedStream(source, buffer, abort.signal).finally(() =>
