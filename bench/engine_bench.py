@@ -5,7 +5,7 @@ Each player has an ambient bed and a thinking sound toggled every few seconds (4
 and play()-to-first-sample / stop()-to-silence latencies measured on one extra player. A last
 row runs idle players (no ambience, nothing playing), which should cost next to nothing.
 
-    python bench/engine_bench.py                      # N = 1, 10, 100, 500, 10 s each
+    python bench/engine_bench.py                      # N = 1, 10, 100, 200, 500, 10 s each
     python bench/engine_bench.py --sessions 10 --seconds 5 --idle 0
 """
 
@@ -127,7 +127,7 @@ async def child(n: int, seconds: float, workdir: Path, idle: bool) -> dict[str, 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", default="1,10,100,500")
+    parser.add_argument("--sessions", default="1,10,100,200,500")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--idle", type=int, default=500, help="idle players in the last row")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)

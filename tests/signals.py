@@ -58,9 +58,20 @@ def max_jump(x: np.ndarray) -> float:
     return float(np.max(np.abs(np.diff(x, axis=0)))) if len(x) > 1 else 0.0
 
 
-async def assert_keeps_playing(out: AudioOutput, seconds: float = 0.3) -> None:
-    """A real-time output's audio goes on (a silenced clock gives 0 s; half allows for load)."""
+async def assert_keeps_playing(
+    out: AudioOutput, seconds: float = 0.3, patience: float = 10.0
+) -> None:
+    """A real-time output's audio goes on: ``seconds`` more of it arrive.
+
+    A silenced clock never delivers again, so this fails after ``patience``; a machine that is
+    only slow (shared CI cores) delivers late, and that passes. No wall-clock rate is asserted.
+    """
     before = out.delivered_frames()
-    await asyncio.sleep(seconds)
-    gained = (out.delivered_frames() - before) / out.format.sample_rate
-    assert gained >= seconds / 2, f"only {gained:.3f} s of audio in {seconds} s"
+    want = out.format.frames(seconds)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    while out.delivered_frames() - before < want:
+        if loop.time() > deadline:
+            gained = (out.delivered_frames() - before) / out.format.sample_rate
+            raise AssertionError(f"only {gained:.3f} s of audio in {patience:.0f} s")
+        await asyncio.sleep(0.02)

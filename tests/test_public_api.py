@@ -8,6 +8,7 @@ import sys
 import roomtone
 
 EXPECTED = {
+    "AgentState",
     "AudioConfig",
     "AudioFileNotFoundError",
     "AudioFormat",
@@ -27,10 +28,15 @@ EXPECTED = {
     "OutputError",
     "PlayHandle",
     "PlayerStateError",
+    "ReferenceBlock",
+    "ReferenceTap",
+    "Renderer",
     "RoomtoneError",
     "ScriptedSession",
+    "SoundSpec",
     "SourceError",
     "StreamError",
+    "UserState",
     "WavFileOutput",
     "default_cache",
 }

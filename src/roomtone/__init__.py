@@ -5,7 +5,7 @@ a Pipecat pipeline, a file or memory. ``BackgroundAudioPlayer``, ``AudioConfig``
 ``BuiltinAudioClip`` are drop-ins for the ``livekit.agents`` names.
 """
 
-from roomtone.config import AudioConfig, AudioSource, BuiltinAudioClip
+from roomtone.config import AudioConfig, AudioSource, BuiltinAudioClip, SoundSpec
 from roomtone.engine.cue import CueOptions
 from roomtone.engine.ducker import Ducking
 from roomtone.errors import (
@@ -20,14 +20,16 @@ from roomtone.errors import (
 )
 from roomtone.format import AudioFormat
 from roomtone.offline import OfflineRenderer
-from roomtone.outputs import AudioOutput, MemoryOutput, NullOutput, WavFileOutput
-from roomtone.player.events import ScriptedSession
+from roomtone.outputs import AudioOutput, MemoryOutput, NullOutput, Renderer, WavFileOutput
+from roomtone.outputs.reference import ReferenceBlock, ReferenceTap
+from roomtone.player.events import AgentState, ScriptedSession, UserState
 from roomtone.player.handle import PlayHandle
 from roomtone.player.player import BackgroundAudioPlayer
 from roomtone.sources.cache import ClipCache, default_cache
 from roomtone.sources.frames import AudioFrame
 
 __all__ = [
+    "AgentState",
     "AudioConfig",
     "AudioFileNotFoundError",
     "AudioFormat",
@@ -47,10 +49,15 @@ __all__ = [
     "OutputError",
     "PlayHandle",
     "PlayerStateError",
+    "ReferenceBlock",
+    "ReferenceTap",
+    "Renderer",
     "RoomtoneError",
     "ScriptedSession",
+    "SoundSpec",
     "SourceError",
     "StreamError",
+    "UserState",
     "WavFileOutput",
     "default_cache",
 ]

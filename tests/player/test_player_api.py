@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator, Callable
 import av
 import numpy as np
 import pytest
-from livekit import rtc
 
 import roomtone
 from roomtone import (
@@ -24,6 +23,12 @@ from roomtone import (
 from roomtone.outputs import write_wav
 from roomtone.player.selection import choose
 from signals import band_db, rms_db, segment, tone
+
+try:  # LiveKit frames are read by the livekit extra's adapter: tested only where it is installed
+    from livekit import rtc
+except ImportError:  # pragma: no cover - the extra is not installed
+    rtc = None
+needs_livekit = pytest.mark.skipif(rtc is None, reason="the livekit extra is not installed")
 
 RATE = 48000
 
@@ -176,7 +181,7 @@ async def frames_of(
         await asyncio.sleep(0)
 
 
-@pytest.mark.parametrize("kind", ["roomtone", "livekit", "pyav"])
+@pytest.mark.parametrize("kind", ["roomtone", pytest.param("livekit", marks=needs_livekit), "pyav"])
 @pytest.mark.parametrize(("rate", "channels"), [(24000, 2), (16000, 1), (48000, 1)])
 async def test_iterator_sources_are_resampled_and_remixed(
     kind: str, rate: int, channels: int

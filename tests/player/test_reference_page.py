@@ -10,11 +10,12 @@ import asyncio
 import textwrap
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 
 from roomtone import MemoryOutput, ScriptedSession
+from signals import tone
+from sources.helpers import encode
 
 PAGE = Path(__file__).parents[3] / "shared" / "reference" / "livekit-background-audio-page.txt"
 
@@ -45,19 +46,6 @@ await background_audio.aclose()
 """
 
 
-def write_mp3(path: Path, seconds: float = 0.4) -> None:
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libmp3lame", rate=44100, layout="mono")
-        t = np.arange(int(44100 * seconds)) / 44100
-        samples = (0.2 * np.sin(2 * np.pi * 660 * t)).astype(np.float32)[None, :]
-        frame = av.AudioFrame.from_ndarray(samples, format="fltp", layout="mono")
-        frame.sample_rate = 44100
-        for packet in stream.encode(frame):
-            container.mux(packet)
-        for packet in stream.encode(None):
-            container.mux(packet)
-
-
 def test_examples_are_the_page_text() -> None:
     if not PAGE.exists():
         pytest.skip(f"reference page not found at {PAGE}")
@@ -69,7 +57,7 @@ def test_examples_are_the_page_text() -> None:
 @pytest.mark.realtime
 async def test_page_examples_run_unchanged(tmp_path: Path) -> None:
     sound = tmp_path / "my-custom-sound.mp3"
-    write_mp3(sound)
+    encode(sound, "libmp3lame", tone(660, 0.4, 44100, amp=0.2), 44100)
     code = EXAMPLES.replace("from livekit.agents import", "from roomtone import").replace(
         "/path/to/my-custom-sound.mp3", str(sound)
     )

@@ -139,6 +139,8 @@ def test_random_bytes_are_a_decode_error(tmp_path: Path, name: str) -> None:
     path.write_bytes(np.random.default_rng(7).bytes(size))
     message = str(failed(path))
     assert "cannot decode" in message
+    if not size:
+        assert "empty (0 bytes)" in message
 
 
 def test_a_wav_header_with_garbage_is_a_decode_error(tmp_path: Path) -> None:
@@ -358,6 +360,7 @@ def test_decoding_is_progressive_chunk_by_chunk(
     assert threads[0].startswith("roomtone-decode")
 
 
+@pytest.mark.realtime
 async def test_open_clip_never_blocks_the_event_loop(ten_minutes_mp3: str) -> None:
     """open_clip returns while the file decodes, and the loop keeps serving other tasks
     (a ticker every 2 ms) all through the ~0.6 s decode."""

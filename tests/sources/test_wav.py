@@ -269,9 +269,10 @@ def test_float_nan_inf_and_huge_values_become_finite_and_bounded() -> None:
         data = riff([(b"fmt ", fmt_body(FLOAT, 1, 8000, bits)), (b"data", raw)])
         _, out = decode(data)
         assert np.all(np.isfinite(out))
-        # 1e300 is inf once stored as float32 (-> +-1); as float64 it is clamped to +-MAX_SAMPLE.
-        huge = MAX_SAMPLE if bits == 64 else 1.0
-        np.testing.assert_array_equal(out[:, 0], [0.0, 1.0, -1.0, huge, -huge, 0.5, 2.0, -3.0])
+        # 1e300 is inf once stored as float32 (-> 0, like NaN and inf: issue 11); as float64 it
+        # is clamped to +-MAX_SAMPLE.
+        huge = MAX_SAMPLE if bits == 64 else 0.0
+        np.testing.assert_array_equal(out[:, 0], [0.0, 0.0, 0.0, huge, -huge, 0.5, 2.0, -3.0])
 
 
 def _f32_bytes(values: np.ndarray) -> bytes:

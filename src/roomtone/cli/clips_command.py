@@ -22,6 +22,13 @@ def run(args: argparse.Namespace) -> int:
     """Print a table of the built-ins (decoded and measured now, not read from metadata)."""
     from roomtone.clips.catalog import describe_clips, plot_spectrograms
 
+    plot_dir: Path | None = getattr(args, "plot", None)
+    if plot_dir is not None:  # check before any work, so a bad folder fails first
+        if plot_dir.exists() and not plot_dir.is_dir():
+            raise ValueError(f"--plot {str(plot_dir)!r} is a file; give a folder for the PNGs")
+        from roomtone.cli.plot import require_plotting
+
+        require_plotting("--plot")
     infos = describe_clips()
     columns = ("duration", "ch", "LUFS", "target", "dBTP", "KiB")
     widths = (9, 3, 7, 7, 6, 6)
@@ -34,7 +41,6 @@ def run(args: argparse.Namespace) -> int:
             f"{info.integrated_lufs:7.1f} {info.target_lufs:7.1f} {info.true_peak_dbfs:6.1f} "
             f"{info.size_bytes / 1024:6.0f}"
         )
-    plot_dir: Path | None = getattr(args, "plot", None)
     if plot_dir is not None:
         for path in plot_spectrograms(plot_dir):
             print(path)

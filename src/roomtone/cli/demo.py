@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from roomtone.cli.plot import plot_render
+from roomtone.cli.plot import can_plot, plot_render
 from roomtone.cli.render import render_with_progress
 from roomtone.cli.scenario import Scenario
 from roomtone.outputs import write_wav
@@ -31,8 +31,12 @@ def _play(audio: FloatArray, sample_rate: int) -> str:
         import sounddevice
     except ImportError:
         return "not played (install 'roomtone[device]' to hear it on a sound card)"
-    except OSError as exc:  # the package is there, the PortAudio library is not
-        return f"not played: {exc} (on Debian/Ubuntu: apt-get install libportaudio2)"
+    except OSError:  # the package is there, the PortAudio library is not
+        return (
+            "not played: the sound-card library PortAudio is not installed "
+            "(Debian/Ubuntu: apt-get install libportaudio2; macOS: brew install portaudio); "
+            "demo.wav has the sound"
+        )
     try:
         sounddevice.play(audio, sample_rate, blocking=True)
     except Exception as exc:  # no device, busy device, no audio server: all mean "cannot play"
@@ -49,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
         voice="synthetic",
         seed=7,
     )
+    if os.path.exists(args.out_dir) and not os.path.isdir(args.out_dir):
+        raise ValueError(f"--out-dir {args.out_dir!r} is a file; give a folder")
     os.makedirs(args.out_dir, exist_ok=True)
     wav = os.path.join(args.out_dir, "demo.wav")
     png = os.path.join(args.out_dir, "demo.png")
@@ -58,12 +64,15 @@ def run(args: argparse.Namespace) -> int:
     print(f"timeline: {DEMO_TIMELINE}")
     audio, took = render_with_progress(scenario)
     write_wav(wav, audio, scenario.sample_rate)
-    plot_render(audio, scenario.sample_rate, scenario.bands, png, title="roomtone demo")
     seconds = len(audio) / scenario.sample_rate
     print(
         f"rendered {seconds:.1f} s of 48 kHz mono in {took:.2f} s ({seconds / took:.0f}x real time)"
     )
     print(f"wrote {os.path.abspath(wav)}")
-    print(f"wrote {os.path.abspath(png)}")
+    if can_plot():  # the picture is a bonus: the core install renders and plays without it
+        plot_render(audio, scenario.sample_rate, scenario.bands, png, title="roomtone demo")
+        print(f"wrote {os.path.abspath(png)}")
+    else:
+        print("no picture: install 'roomtone[plot]' (matplotlib) for demo.png")
     print(_play(audio, scenario.sample_rate) if not args.no_play else "not played (--no-play)")
     return 0

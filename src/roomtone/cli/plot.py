@@ -11,7 +11,7 @@ from roomtone.cli.scenario import Band
 from roomtone.errors import MissingExtraError
 from roomtone.samples import FloatArray
 
-__all__ = ["plot_render"]
+__all__ = ["can_plot", "plot_render", "require_plotting"]
 
 _COLOURS = {
     "listening": "#4c78a8",
@@ -21,6 +21,19 @@ _COLOURS = {
     "idle": "#bab0ac",
     "initializing": "#bab0ac",
 }
+
+
+def can_plot() -> bool:
+    """True if matplotlib (the ``plot`` extra) is installed."""
+    import importlib.util
+
+    return importlib.util.find_spec("matplotlib") is not None
+
+
+def require_plotting(flag: str) -> None:
+    """Fail before any work if a picture was asked for and matplotlib is missing."""
+    if not can_plot():
+        raise MissingExtraError(f"{flag} (plotting)", "plot")
 
 
 def plot_render(

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
+from roomtone import CueOptions, Ducking
+from roomtone.cli.plot import require_plotting
 from roomtone.cli.scenario import Scenario, render_scenario
+from roomtone.format import AudioFormat
 from roomtone.outputs import write_wav
 from roomtone.samples import FloatArray
 from roomtone.timeline import parse_timeline
 
-__all__ = ["add_arguments", "render_with_progress", "run"]
+__all__ = ["add_arguments", "check_writable", "render_with_progress", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -73,7 +77,46 @@ def render_with_progress(scenario: Scenario) -> tuple[FloatArray, float]:
     return audio, time.perf_counter() - started
 
 
+def check_writable(flag: str, path: str | None) -> None:
+    """Fail before rendering if ``path`` cannot be written, naming the flag the user typed."""
+    if path is None:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise ValueError(f"{flag} {path!r} is a folder; give a file name")
+    if not os.path.isdir(folder):
+        raise ValueError(f"{flag} {path!r}: the folder {folder!r} does not exist; create it first")
+    if not os.access(folder, os.W_OK):
+        raise ValueError(f"{flag} {path!r}: the folder {folder!r} is not writable")
+
+
+_FLAGS = {
+    "Ducking.amount_db": "--duck-db",
+    "CueOptions.delay": "--thinking-delay",
+    "sample_rate": "--rate",
+}
+
+
+def _in_flag_terms(exc: ValueError) -> ValueError:
+    """The same error, naming the command-line flag the user typed (not only the API field)."""
+    message = str(exc)
+    for field_name, flag in _FLAGS.items():
+        if message.startswith(field_name):
+            return ValueError(f"{flag}: {message}")
+    return exc
+
+
 def scenario_from_args(args: argparse.Namespace) -> Scenario:
+    check_writable("--out", args.out)
+    check_writable("--plot", args.plot)
+    if args.plot:
+        require_plotting("--plot")
+    try:
+        Ducking(amount_db=args.duck_db)
+        CueOptions(delay=args.thinking_delay)
+        AudioFormat(args.rate, args.channels)
+    except ValueError as exc:
+        raise _in_flag_terms(exc) from None
     return Scenario(
         steps=parse_timeline(args.timeline),
         ambient=args.ambient,

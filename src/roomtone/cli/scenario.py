@@ -19,6 +19,7 @@ from roomtone import (
     ScriptedSession,
 )
 from roomtone.outputs import write_wav
+from roomtone.player.selection import sound_by_name
 from roomtone.samples import FloatArray
 from roomtone.timeline import Step
 
@@ -26,15 +27,15 @@ __all__ = ["Band", "Scenario", "render_scenario", "resolve_sound"]
 
 
 def resolve_sound(name: str) -> str | BuiltinAudioClip:
-    """A built-in name (any case) or an existing file path."""
+    """A built-in name (any case) or an existing file path.
+
+    A name that looks like a path (a folder or an extension in it) and does not exist is a
+    missing file; a bare word is an unknown built-in. Each gets its own message.
+    """
     try:
-        return BuiltinAudioClip.from_name(name)
-    except ValueError as exc:
-        if os.path.exists(name):
-            return name
-        raise ValueError(
-            f"{name!r} is neither a built-in sound nor an existing file; {exc}"
-        ) from None
+        return sound_by_name(name)
+    except FileNotFoundError as exc:  # a path that does not exist: not "an unknown built-in"
+        raise ValueError(f"{exc} (in {os.getcwd()}); check the path") from None
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,8 @@ async def render_scenario(
                     on_progress(chunk)
             if speech is not None:
                 speech.stop()
+                if speech.error is not None:  # the voice file did not decode: the render is wrong
+                    raise speech.error
             scenario.bands.append(Band(step.state, start, renderer.time))
     finally:
         await player.aclose()

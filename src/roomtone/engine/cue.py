@@ -64,6 +64,7 @@ class CueController:
         self._rate = sample_rate
         self._add_voice = add_voice
         self._stage = _Stage.IDLE
+        self.busy = False  # not IDLE: the mixer calls update() only then (hot path)
         self._voice: Voice | None = None
         self._factory: VoiceFactory | None = None
         self._deadline = 0
@@ -76,7 +77,11 @@ class CueController:
     @property
     def idle(self) -> bool:
         """Not waiting, playing or holding anything: the cue adds nothing to the mix."""
-        return self._stage is _Stage.IDLE
+        return not self.busy
+
+    def _enter(self, stage: _Stage) -> None:
+        self._stage = stage
+        self.busy = stage is not _Stage.IDLE
 
     @property
     def voice(self) -> Voice | None:
@@ -91,21 +96,21 @@ class CueController:
         voice = self._voice
         if self._stage in (_Stage.RELEASING, _Stage.HELD) and voice is not None and voice.active:
             voice.resume(self._frames(self.options.fade_in))
-            self._stage = _Stage.PLAYING
+            self._enter(_Stage.PLAYING)
             return
         if self._stage in (_Stage.WAITING, _Stage.PLAYING):
             return
         self._factory = factory
-        self._stage = _Stage.WAITING
+        self._enter(_Stage.WAITING)
         self._deadline = now if skip_delay else now + self._frames(self.options.delay)
 
     def deactivate(self, now: int) -> None:
         """The state left."""
         if self._stage is _Stage.WAITING:
-            self._stage = _Stage.IDLE
+            self._enter(_Stage.IDLE)
             self._factory = None
         elif self._stage is _Stage.PLAYING:
-            self._stage = _Stage.RELEASING
+            self._enter(_Stage.RELEASING)
             self._deadline = max(now, self._started_at + self._frames(self.options.min_play))
 
     def stop(self) -> None:
@@ -114,7 +119,7 @@ class CueController:
             self._voice.stop(self._frames(self.options.fade_out))
         self._voice = None
         self._factory = None
-        self._stage = _Stage.IDLE
+        self._enter(_Stage.IDLE)
 
     def update(self, now: int) -> None:
         """Advance timers; called by the mixer before each block."""
@@ -126,12 +131,12 @@ class CueController:
             self._voice = None
             voice = None
             if stage is not _Stage.WAITING:
-                self._stage = _Stage.IDLE
+                self._enter(_Stage.IDLE)
                 return
         if stage is _Stage.WAITING and now >= self._deadline:
             factory, self._factory = self._factory, None
             new = factory(self._frames(self.options.fade_in)) if factory else None
-            self._stage = _Stage.PLAYING
+            self._enter(_Stage.PLAYING)
             self._started_at = now
             if new is not None:
                 self._voice = new
@@ -139,17 +144,17 @@ class CueController:
                 self._add_voice(new)
         elif stage is _Stage.RELEASING and now >= self._deadline:
             if voice is None:
-                self._stage = _Stage.IDLE
+                self._enter(_Stage.IDLE)
             elif self.options.resume_within > 0:
                 voice.pause(self._frames(self.options.fade_out))
-                self._stage = _Stage.HELD
+                self._enter(_Stage.HELD)
                 self._deadline = now + self._frames(self.options.resume_within)
             else:
                 voice.stop(self._frames(self.options.fade_out))
                 self._voice = None
-                self._stage = _Stage.IDLE
+                self._enter(_Stage.IDLE)
         elif stage is _Stage.HELD and now >= self._deadline:
             if voice is not None:
                 voice.stop(0)  # already silent: a paused voice simply finishes
             self._voice = None
-            self._stage = _Stage.IDLE
+            self._enter(_Stage.IDLE)

@@ -72,8 +72,10 @@ class Mixer:
         commands = self._commands
         while commands:
             commands.popleft()()
-        self.thinking.update(self.position)
-        self.tool.update(self.position)
+        if self.thinking.busy:
+            self.thinking.update(self.position)
+        if self.tool.busy:
+            self.tool.update(self.position)
 
     def ready(self, n: int) -> bool:
         """Whether every voice has its next ``n`` frames decoded (offline rendering waits)."""
@@ -93,8 +95,8 @@ class Mixer:
         return (
             not self.voices
             and not self._commands
-            and self.thinking.idle
-            and self.tool.idle
+            and not self.thinking.busy
+            and not self.tool.busy
             and self.limiter.gain >= 1.0
             and not self.master.moving
             and self.ducker.at_rest
@@ -110,6 +112,9 @@ class Mixer:
         out = self._out[:n]
         scratch = self._scratch
         out.fill(0.0)
+        if speech is None and self.idle:  # nothing can sound: skip the whole chain
+            self.position += n
+            return out
         duck = self.ducker.advance(n)
         direct = isinstance(duck, float) and duck == 1.0  # bed needs no gain: mix in place
         bed = out if direct else self._bed[:n]

@@ -8,6 +8,7 @@ from roomtone.outputs.base import AudioOutput, Renderer
 from roomtone.outputs.memory import MemoryOutput
 from roomtone.outputs.null import NullOutput
 from roomtone.outputs.paced import PacedOutput
+from roomtone.outputs.reference import ReferenceBlock, ReferenceTap
 from roomtone.outputs.wav_file import WavFileOutput
 from roomtone.outputs.wav_writer import WavWriter, write_wav
 
@@ -16,6 +17,8 @@ __all__ = [
     "MemoryOutput",
     "NullOutput",
     "PacedOutput",
+    "ReferenceBlock",
+    "ReferenceTap",
     "Renderer",
     "WavFileOutput",
     "WavWriter",

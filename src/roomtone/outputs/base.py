@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
@@ -111,6 +112,7 @@ class AudioOutput(ABC):
         self.format = AudioFormat(sample_rate, num_channels)
         self.frame_duration = validate_frame_duration(frame_duration)
         self.error: Exception | None = None  # why this output stopped, if it failed
+        self._on_stop: Callable[[Exception], None] | None = None
 
     @property
     def frame_size(self) -> int:
@@ -122,10 +124,23 @@ class AudioOutput(ABC):
         return type(self).__name__
 
     def fail(self, exc: Exception) -> None:
-        """Record why the output stopped (it is no longer fed) and log it once."""
+        """Record why the output stopped (it is no longer fed), log it once, tell the player."""
         if self.error is None:
             self.error = exc
             logger.error("roomtone: %s stopped: %s", self.describe(), exc)
+            self._stopped(exc)
+
+    def on_stop(self, callback: Callable[[Exception], None] | None) -> None:
+        """Have ``callback(reason)`` called once if the output stops by itself for good (it
+        failed, its room disconnected), never after ``aclose()``. It may be called on the
+        render thread. ``None`` removes it."""
+        self._on_stop = callback
+
+    def _stopped(self, reason: Exception) -> None:
+        """Tell the ``on_stop`` callback, once: the output has stopped by itself."""
+        callback, self._on_stop = self._on_stop, None
+        if callback is not None:
+            callback(reason)
 
     @abstractmethod
     async def start(self, renderer: Renderer) -> None:

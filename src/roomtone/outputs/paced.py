@@ -30,7 +30,6 @@ class PacedOutput(AudioOutput):
         super().__init__(sample_rate, num_channels, frame_duration)
         self._client: ClockClient | None = None
         self._clock: RealtimeClock | None = None
-        self._renderer: Renderer | None = None
         self._delivered = 0
         self._max_catch_up = max_catch_up
         self._closed = False
@@ -45,20 +44,19 @@ class PacedOutput(AudioOutput):
     async def start(self, renderer: Renderer) -> None:
         if self._client is not None or self._closed:
             raise OutputError(f"{type(self).__name__} can be started once; create a new one")
-        self._renderer = renderer
+        self._render = renderer.render
+        self._reference = renderer.reference
         self._frame_size = self.frame_size
         self._client = ClockClient(self.frame_duration, self._tick, self._max_catch_up, self.fail)
         self._clock = clock_for_running_loop()
         self._clock.add(self._client)
 
     def _tick(self) -> None:
-        renderer = self._renderer
-        assert renderer is not None
-        block = renderer.render(self._frame_size)
+        block = self._render(self._frame_size)
         self.consume(block)
-        reference = renderer.reference
-        if reference:
-            reference.publish(block, self.format.sample_rate, self._delivered, time.monotonic())
+        if self._reference.active:
+            now = time.monotonic()
+            self._reference.publish(block, self.format.sample_rate, self._delivered, now)
         self._delivered += len(block)
 
     @abstractmethod

@@ -53,13 +53,18 @@ Subscriber = Callable[[ReferenceBlock], None]
 class ReferenceTap:
     """Subscribers receive every block an output has sent, on the thread that sent it."""
 
-    __slots__ = ("_subscribers",)
+    __slots__ = ("_subscribers", "active")
 
     def __init__(self) -> None:
         self._subscribers: tuple[Subscriber, ...] = ()
+        self.active = False  # anyone listening: outputs test this before publishing
 
     def __bool__(self) -> bool:
-        return bool(self._subscribers)
+        return self.active
+
+    def _set(self, subscribers: tuple[Subscriber, ...]) -> None:
+        self._subscribers = subscribers
+        self.active = bool(subscribers)
 
     def subscribe(self, callback: Subscriber) -> Callable[[], None]:
         """Call ``callback`` for each block sent from now on; returns the unsubscribe call.
@@ -67,10 +72,10 @@ class ReferenceTap:
         The callback runs on the output's render thread (the event loop for most outputs, a
         sound-card thread for device outputs): keep it short and never block in it.
         """
-        self._subscribers = (*self._subscribers, callback)
+        self._set((*self._subscribers, callback))
 
         def unsubscribe() -> None:
-            self._subscribers = tuple(s for s in self._subscribers if s is not callback)
+            self._set(tuple(s for s in self._subscribers if s is not callback))
 
         return unsubscribe
 
@@ -88,4 +93,4 @@ class ReferenceTap:
                 callback(block)
             except Exception:  # a failing listener is dropped; the audio goes on
                 logger.exception("roomtone: a reference subscriber failed and was removed")
-                self._subscribers = tuple(s for s in self._subscribers if s is not callback)
+                self._set(tuple(s for s in self._subscribers if s is not callback))

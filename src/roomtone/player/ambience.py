@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import random
 
 from roomtone.config import AudioConfig, SoundSpec
@@ -14,8 +13,6 @@ from roomtone.player.selection import choose, coerce_spec, is_stream
 from roomtone.player.voices import VoiceMaker
 
 __all__ = ["AmbientBed"]
-
-_FIRST_AUDIO_TIMEOUT = 30.0
 
 
 class AmbientBed:
@@ -45,14 +42,10 @@ class AmbientBed:
         opener = self._voices.opener
         loop = not is_stream(config.source)
         rng = self._rng if self._random_start else None
-        if loop:
-            clip = opener.clip(config)
-            # Wait (off the event loop) for the first audio, or the whole clip for a random start.
-            wanted = clip.format.frames(0.5) if rng is None else 1 << 62
-            await asyncio.to_thread(clip.wait, wanted, _FIRST_AUDIO_TIMEOUT)
-            if clip.error is not None:
-                raise clip.error
-        playback = opener.open(config, loop=loop, start_at_random=rng)
+        clip = None
+        if loop:  # the first audio, or the whole clip for a random start
+            clip = await opener.checked_clip(config, 0.5 if rng is None else float("inf"))
+        playback = opener.open(config, loop=loop, start_at_random=rng, clip=clip)
         self._voice, self.handle = self._voices.tracked(config, playback, Bus.BED)
         self._mixer.add_voice(self._voice)  # not rendering yet: safe to add directly
 

@@ -31,8 +31,8 @@ class Completions:
         self._loop = loop
         self._loop_thread = threading.get_ident()
         self._delivered = delivered
-        self._finished: deque[Finished] = deque()  # render thread appends, loop pops
-        self._waiting: list[Finished] = []  # loop only
+        self.finished_sounds: deque[Finished] = deque()  # render thread appends, loop pops
+        self.waiting: list[Finished] = []  # loop only (the render thread may test it)
         self._handles: set[PlayHandle] = set()  # loop only
 
     def track(self, handle: PlayHandle) -> None:
@@ -41,12 +41,10 @@ class Completions:
 
     def finished(self, end: int, handle: PlayHandle, error: SourceError | None) -> None:
         """A sound rendered its last frame at mix position ``end`` (render thread)."""
-        self._finished.append((end, handle, error))
+        self.finished_sounds.append((end, handle, error))
 
     def after_block(self) -> None:
-        """Called after each block (render thread): settle now or on the loop, if any wait."""
-        if not (self._finished or self._waiting):
-            return
+        """Called after a block that left sounds to settle (render thread): now or on the loop."""
         if threading.get_ident() == self._loop_thread:
             self.settle()
         elif not self._loop.is_closed():
@@ -54,7 +52,7 @@ class Completions:
 
     def settle(self) -> None:
         """Settle every handle whose last frame the output has delivered (loop)."""
-        finished, waiting = self._finished, self._waiting
+        finished, waiting = self.finished_sounds, self.waiting
         while finished:
             waiting.append(finished.popleft())
         if not waiting:
@@ -66,21 +64,22 @@ class Completions:
                 self._settle_one(item)
         waiting[:] = still
 
-    def settle_all(self) -> None:
-        """The player closed: everything settles now, heard or not (loop)."""
-        finished = self._finished
+    def settle_all(self, reason: str | None = None) -> None:
+        """The player closed or its output stopped: everything settles now, heard or not,
+        with ``reason`` on each handle that was not heard to its end (loop)."""
+        finished = self.finished_sounds
         while finished:
-            self._settle_one(finished.popleft())
-        for item in self._waiting:
-            self._settle_one(item)
-        self._waiting.clear()
+            self._settle_one(finished.popleft(), reason)
+        for item in self.waiting:
+            self._settle_one(item, reason)
+        self.waiting.clear()
         for handle in list(self._handles):
-            handle._mark_done()
+            handle._mark_done(reason=reason)
         self._handles.clear()
 
-    def _settle_one(self, item: Finished) -> None:
+    def _settle_one(self, item: Finished, reason: str | None = None) -> None:
         _, handle, error = item
         self._handles.discard(handle)
-        handle._mark_done(error)
+        handle._mark_done(error, reason)
         if error is not None:
             logger.warning("roomtone: %s", error)

@@ -17,7 +17,9 @@ class PlayHandle:
 
     ``done()`` turns true only when the end of the sound has been delivered by the output, not
     merely generated. If the sound failed (a decode error found late, an iterator that raised),
-    awaiting the handle raises that error; every other sound keeps playing.
+    awaiting the handle raises that error; every other sound keeps playing. If something else
+    cut the sound short (the room disconnected, the player closed), awaiting returns and
+    ``reason`` says what it was.
     """
 
     def __init__(
@@ -30,6 +32,9 @@ class PlayHandle:
         self._stop = stop
         self._set_volume = set_volume
         self.error: SourceError | None = None
+        self.reason: str | None = None
+        """Why the sound ended before it was heard to its end, when it was not ``stop()``:
+        ``"the room disconnected (ROOM_DELETED)"``, ``"the player closed"``; else ``None``."""
 
     @classmethod
     def finished(cls) -> PlayHandle:
@@ -67,7 +72,12 @@ class PlayHandle:
 
         return wait().__await__()
 
-    def _mark_done(self, error: SourceError | None = None) -> None:
+    def add_done_callback(self, callback: Callable[[PlayHandle], None]) -> None:
+        """Call ``callback(handle)`` on the event loop once the handle is done."""
+        self._future.add_done_callback(lambda _future: callback(self))
+
+    def _mark_done(self, error: SourceError | None = None, reason: str | None = None) -> None:
         if not self._future.done():
             self.error = error
+            self.reason = reason
             self._future.set_result(None)

@@ -11,6 +11,7 @@ from typing import Any
 from roomtone.config import AudioConfig, BuiltinAudioClip
 from roomtone.engine.playback import ClipPlayback, Playback, StreamPlayback
 from roomtone.engine.voice import DECLICK_SECONDS
+from roomtone.errors import DecodeError
 from roomtone.format import AudioFormat
 from roomtone.player.selection import is_stream
 from roomtone.sources.cache import ClipCache
@@ -19,6 +20,8 @@ from roomtone.sources.loader import open_clip
 from roomtone.sources.stream import StreamBuffer, feed_stream
 
 __all__ = ["DEFAULT_LOOP_CROSSFADE", "SoundOpener"]
+
+_FIRST_AUDIO_TIMEOUT = 30.0
 
 DEFAULT_LOOP_CROSSFADE = 0.25
 """Seconds of overlap at the loop seam of user files (built-ins loop seamlessly by design)."""
@@ -31,6 +34,7 @@ class SoundOpener:
         self.format = fmt
         self.cache = cache
         self.tasks: set[asyncio.Task[None]] = set()
+        self.feeders: dict[StreamPlayback, asyncio.Task[None]] = {}  # stream -> its feeder
 
     def clip(self, config: AudioConfig) -> Clip:
         """The decoded (or decoding) clip of a file source; raises at once if it is missing."""
@@ -38,6 +42,25 @@ class SoundOpener:
         assert not is_stream(source)
         path_like: str | os.PathLike[str] | BuiltinAudioClip = source  # type: ignore[assignment]
         return open_clip(path_like, self.format, target_lufs=config.target_lufs, cache=self.cache)
+
+    async def checked_clip(self, config: AudioConfig, first_seconds: float) -> Clip:
+        """The clip once its first ``first_seconds`` decoded (waited for off the event loop).
+
+        Raises the decode error of a file that exists but does not decode (a text file named
+        ``.mp3``, a corrupt or truncated file) and refuses one that holds no audio at all, so
+        ``start()`` and scene changes fail loudly instead of playing silence.
+        """
+        clip = self.clip(config)
+        wanted = self.format.frames(first_seconds) if first_seconds < 1e6 else 1 << 62
+        await asyncio.to_thread(clip.wait, wanted, _FIRST_AUDIO_TIMEOUT)
+        if clip.error is not None:
+            raise clip.error
+        if clip.complete and clip.available == 0:
+            raise DecodeError(
+                f"'{clip.name}' holds no audio (0 frames); give a file with sound in it",
+                source=clip.name,
+            )
+        return clip
 
     def overlap_frames(self, config: AudioConfig) -> int:
         seconds = config.loop_crossfade
@@ -47,9 +70,18 @@ class SoundOpener:
         return self.format.frames(max(seconds, DECLICK_SECONDS))
 
     def open(
-        self, config: AudioConfig, *, loop: bool, start_at_random: random.Random | None = None
+        self,
+        config: AudioConfig,
+        *,
+        loop: bool,
+        start_at_random: random.Random | None = None,
+        clip: Clip | None = None,
     ) -> Playback:
-        """A playback for ``config``; ``start_at_random`` starts a loop at a random point."""
+        """A playback for ``config``; ``start_at_random`` starts a loop at a random point.
+
+        ``clip`` is the file's clip when the caller already opened it (not looked up twice: an
+        eviction in between would decode the file again).
+        """
         if is_stream(config.source):
             if loop:
                 raise ValueError(
@@ -64,8 +96,11 @@ class SoundOpener:
             )
             self.tasks.add(task)
             task.add_done_callback(self.tasks.discard)
-            return StreamPlayback(buffer)
-        clip = self.clip(config)
+            playback = StreamPlayback(buffer)
+            self.feeders[playback] = task
+            task.add_done_callback(lambda _task: self.feeders.pop(playback, None))
+            return playback
+        clip = clip if clip is not None else self.clip(config)
         overlap = self.overlap_frames(config) if loop else 0
         start = 0
         if start_at_random is not None and loop and clip.complete and clip.available:

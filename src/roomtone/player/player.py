@@ -10,7 +10,9 @@ once heard (``completions.py``). All public calls are event-loop only.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
+import threading
 from typing import Any
 
 from roomtone.config import AudioConfig, SoundSpec, check_volume
@@ -23,6 +25,7 @@ from roomtone.outputs.reference import ReferenceTap
 from roomtone.player.cues import check_agent_state, check_user_state
 from roomtone.player.events import AgentState, UserState
 from roomtone.player.handle import PlayHandle
+from roomtone.player.not_given import given
 from roomtone.player.selection import choose, coerce_spec
 from roomtone.player.session import Session, Sounds, close_output, resolve_target
 from roomtone.player.session_link import SessionLink
@@ -31,7 +34,10 @@ from roomtone.sources.cache import ClipCache
 
 __all__ = ["BackgroundAudioPlayer"]
 
+logger = logging.getLogger("roomtone")
+
 _CLOSE_TIMEOUT = 2.0
+_LIVEKIT_STREAM_TIMEOUT_MS = 200  # livekit-agents' default: accepted, as forwarding code passes it
 
 
 class BackgroundAudioPlayer:
@@ -43,7 +49,10 @@ class BackgroundAudioPlayer:
     (:class:`CueOptions`), ``master_volume``, ``ambient_random_start`` and ``seed`` (for
     reproducible draws). ``sample_rate``, ``num_channels`` and ``frame_duration`` apply when
     ``start()`` is given a LiveKit room; other outputs carry their own format. ``error`` holds
-    what stopped the output, if anything did (the player itself goes on and closes cleanly).
+    what stopped the output, if anything did. An output that stops by itself (its room
+    disconnected, its track was unpublished) ends the player: every handle settles with a
+    ``reason``, the session is no longer followed, and ``play()`` raises; ``aclose()`` still
+    releases the rest. LiveKit's ``NOT_GIVEN`` counts as an argument left out.
     """
 
     def __init__(
@@ -65,8 +74,15 @@ class BackgroundAudioPlayer:
         num_channels: int = 1,
         frame_duration: float = 0.05,
     ) -> None:
-        if stream_timeout_ms < 0:
-            raise ValueError(f"stream_timeout_ms must be >= 0, got {stream_timeout_ms}")
+        if stream_timeout_ms != _LIVEKIT_STREAM_TIMEOUT_MS:
+            # LiveKit's mixer waits up to this long for each slow stream on every round, which
+            # stalls the whole mix. roomtone's mix never waits: a slow iterator only starves its
+            # own sound. There is nothing to set, and silently ignoring a value would mislead.
+            raise ValueError(
+                f"stream_timeout_ms={stream_timeout_ms!r} has no meaning in roomtone: the mix "
+                "never waits for a slow stream (only that stream's sound has a gap), so there "
+                "is no timeout to tune; remove the argument"
+            )
         self._sounds = Sounds(
             ambient=coerce_spec(ambient_sound, "ambient_sound"),
             thinking=coerce_spec(thinking_sound, "thinking_sound"),
@@ -86,6 +102,9 @@ class BackgroundAudioPlayer:
         self._running: Session | None = None
         self._link: SessionLink | None = None
         self._close_error: Exception | None = None
+        self._ended: Exception | None = None  # why the output stopped by itself, if it did
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread = 0
         self.ambient_handle: PlayHandle | None = None
         self.publication: Any = None
         self._closed = False
@@ -94,7 +113,8 @@ class BackgroundAudioPlayer:
     # -- lifecycle ------------------------------------------------------------------------------
     @property
     def started(self) -> bool:
-        return self._running is not None and not self._closed
+        """True from a successful ``start()`` until ``aclose()`` or the output's end."""
+        return self._running is not None and not self._closed and self._ended is None
 
     @property
     def output(self) -> AudioOutput | None:
@@ -102,9 +122,12 @@ class BackgroundAudioPlayer:
 
     @property
     def error(self) -> Exception | None:
-        """Why the output stopped or failed to close, if it did; ``None`` while all is well."""
+        """Why the output stopped (the room disconnected, the track was unpublished by someone
+        else, a capture failed) or failed to close, if it did; ``None`` while all is well."""
         if self._close_error is not None:
             return self._close_error
+        if self._ended is not None:
+            return self._ended
         return self._output.error if self._output is not None else None
 
     @property
@@ -119,7 +142,20 @@ class BackgroundAudioPlayer:
                 if self._closed
                 else "BackgroundAudioPlayer is not started; await player.start(...) first"
             )
+        if self._ended is not None:
+            raise PlayerStateError(
+                f"BackgroundAudioPlayer stopped: {self._ended}. Nothing plays any more; "
+                "aclose() it, and start a new player to play again"
+            )
         return self._running
+
+    def _mixing(self) -> Session | None:
+        """The session, or ``None`` once the output stopped by itself: state and level calls
+        are then dropped instead of queueing commands that nothing renders."""
+        if self._ended is not None and not self._closed:
+            logger.debug("roomtone: ignored, the player stopped: %s", self._ended)
+            return None
+        return self._live()
 
     async def start(
         self,
@@ -132,7 +168,9 @@ class BackgroundAudioPlayer:
         """Start mixing into ``room`` (a LiveKit room or any roomtone output) or ``output``.
 
         The ambient sound starts at once; ``start()`` raises if it cannot be opened. With an
-        ``agent_session`` the thinking (and tool) sounds follow the agent's state.
+        ``agent_session`` the thinking (and tool) sounds follow the agent's state. Everything
+        is checked before the output starts (before a LiveKit track is published); if a later
+        step fails, what was done is undone and ``start()`` may be called again.
         """
         async with self._lock:
             if self._closed:
@@ -140,11 +178,20 @@ class BackgroundAudioPlayer:
                     "this BackgroundAudioPlayer was closed and cannot restart; "
                     "create a new BackgroundAudioPlayer instance"
                 )
+            if self._ended is not None:
+                raise PlayerStateError(
+                    f"this BackgroundAudioPlayer stopped ({self._ended}) and cannot restart; "
+                    "aclose() it and create a new BackgroundAudioPlayer instance"
+                )
             if self._running is not None:
                 raise PlayerStateError("BackgroundAudioPlayer.start() was already called")
+            agent_session = given(agent_session)
+            if agent_session is not None:
+                SessionLink.check(agent_session)
             rate, channels, frame = self._format
-            request = OutputRequest(self.track_name, track_publish_options, rate, channels, frame)
-            target = resolve_target(room, output, request)
+            options = given(track_publish_options)
+            request = OutputRequest(self.track_name, options, rate, channels, frame)
+            target = resolve_target(given(room), given(output), request)
             running = await Session.open(
                 target,
                 self._sounds,
@@ -152,18 +199,50 @@ class BackgroundAudioPlayer:
                 master_volume=self._master_volume,
                 reference=self._reference,
             )
+            self._loop, self._loop_thread = asyncio.get_running_loop(), threading.get_ident()
             self._output = target
+            target.on_stop(self._output_stopped)
             try:
                 await target.start(running.renderer)
+                self._running = running
+                self.ambient_handle = running.bed.handle
+                self.publication = target.publication
+                if agent_session is not None:
+                    self._link = SessionLink(agent_session, self)
             except BaseException:
-                self._output = None
-                await running.release()
+                await self._undo_start(target, running)
                 raise
-            self._running = running
-            self.ambient_handle = running.bed.handle
-            self.publication = target.publication
-            if agent_session is not None:
-                self._link = SessionLink(agent_session, self)
+
+    async def _undo_start(self, target: AudioOutput, running: Session) -> None:
+        """A failed ``start()``: stop and release what it began, so a retry starts clean."""
+        target.on_stop(None)
+        running.renderer.close()
+        try:
+            await close_output(target, _CLOSE_TIMEOUT)
+        finally:
+            await running.release("start() failed")
+            self._output, self._running, self._link = None, None, None
+            self.ambient_handle = self.publication = None
+            self._ended = None
+
+    def _output_stopped(self, reason: Exception) -> None:
+        """The output stopped by itself for good (may be called on the render thread)."""
+        if threading.get_ident() == self._loop_thread:
+            self._end(reason)
+        elif self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._end, reason)
+
+    def _end(self, reason: Exception) -> None:
+        """Nothing will be heard any more: stop following the session, settle every handle
+        with the reason, and make ``play()`` say it. ``aclose()`` still releases the rest."""
+        running = self._running
+        if self._closed or self._ended is not None or running is None:
+            return
+        self._ended = reason
+        if self._link is not None:
+            self._link.detach()
+        running.renderer.close()
+        running.completions.settle_all(str(reason))
 
     async def aclose(self) -> None:
         """Stop and release the output; idempotent, never hangs, settles every handle; an
@@ -178,17 +257,22 @@ class BackgroundAudioPlayer:
                 self._link.detach()
             try:
                 if self._output is not None:
+                    self._output.on_stop(None)
                     self._close_error = await close_output(self._output, _CLOSE_TIMEOUT)
             finally:
                 if self._running is not None:
-                    await self._running.release()
+                    await self._running.release("the player closed")
 
     # -- playing --------------------------------------------------------------------------------
-    def play(self, audio: SoundSpec, *, loop: bool = False) -> PlayHandle:
-        """Play a sound once (or looping); returns a handle to await, stop or re-level it."""
+    def play(self, audio: SoundSpec | None, *, loop: bool = False) -> PlayHandle:
+        """Play a sound once (or looping); returns a handle to await, stop or re-level it.
+
+        ``None`` (as for LiveKit's player) plays nothing: the handle is already done.
+        """
         voices = self._live().voices
         spec = coerce_spec(audio, "audio")
-        assert spec is not None
+        if spec is None:
+            return PlayHandle.finished()
         config = choose(spec, self._rng)
         return PlayHandle.finished() if config is None else voices.play(config, loop=loop)
 
@@ -196,16 +280,19 @@ class BackgroundAudioPlayer:
     def set_agent_state(self, state: AgentState) -> None:
         """Tell the player the agent's state ("thinking", "speaking", ...) yourself."""
         checked = check_agent_state(state)
-        self._live().cues.set_agent_state(checked)
+        if (running := self._mixing()) is not None:
+            running.cues.set_agent_state(checked)
 
     def set_user_state(self, state: UserState) -> None:
         """Tell the player the user's state ("speaking", "listening" or "away")."""
         checked = check_user_state(state)
-        self._live().cues.set_user_state(checked)
+        if (running := self._mixing()) is not None:
+            running.cues.set_user_state(checked)
 
     def set_tools_running(self, running: bool) -> None:
         """Whether any tool call is in progress (drives ``tool_sound``)."""
-        self._live().cues.set_tools_running(bool(running))
+        if (live := self._mixing()) is not None:
+            live.cues.set_tools_running(bool(running))
 
     # -- live control ---------------------------------------------------------------------------
     @property
@@ -220,19 +307,23 @@ class BackgroundAudioPlayer:
 
     def set_master_volume(self, volume: float, ramp: float = 0.1) -> None:
         """Scale the whole mix, ramped over ``ramp`` seconds."""
-        mixer = self._live().mixer
         level = check_volume("volume", volume)
+        if (running := self._mixing()) is None:
+            return
+        mixer = running.mixer
         self._master_volume = level
         frames = mixer.format.frames(max(ramp, DECLICK_SECONDS))
         mixer.submit(lambda: mixer.master.set(level, frames))
 
     def pause_ambient(self, fade: float = 0.5) -> None:
         """Fade the ambient bed out and hold its place."""
-        self._live().bed.pause(fade)
+        if (running := self._mixing()) is not None:
+            running.bed.pause(fade)
 
     def resume_ambient(self, fade: float = 0.5) -> None:
         """Fade the ambient bed back in where it paused."""
-        self._live().bed.resume(fade)
+        if (running := self._mixing()) is not None:
+            running.bed.resume(fade)
 
     def set_ambient(self, sound: SoundSpec | None, crossfade: float = 2.0) -> PlayHandle | None:
         """Replace the ambient bed, crossfading over ``crossfade`` seconds (a scene change).
@@ -245,4 +336,5 @@ class BackgroundAudioPlayer:
 
     def set_ambient_loop(self, loop: bool) -> None:
         """Keep looping the ambient bed, or let it play to its end and stop."""
-        self._live().bed.set_loop(loop)
+        if (running := self._mixing()) is not None:
+            running.bed.set_loop(loop)

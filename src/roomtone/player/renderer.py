@@ -27,6 +27,7 @@ class PlayerRenderer:
     def __init__(self, mixer: Mixer, completions: Completions, reference: ReferenceTap) -> None:
         self.mixer = mixer
         self._completions = completions
+        self._finished, self._waiting = completions.finished_sounds, completions.waiting
         self._reference = reference
         self._closed = False
         self._capacity = 0
@@ -44,7 +45,8 @@ class PlayerRenderer:
 
     @property
     def idle(self) -> bool:
-        return self._closed or self.mixer.idle
+        """Nothing to hear and no handle waiting to be heard (so no block needs rendering)."""
+        return self._closed or (self.mixer.idle and not (self._finished or self._waiting))
 
     def close(self) -> None:
         """From now on every block is silence (loop; the render thread sees it next block)."""
@@ -61,7 +63,8 @@ class PlayerRenderer:
         if self._closed:
             return self._buffers(n)[0] if speech is None else speech
         block = self.mixer.render(n, speech)
-        self._completions.after_block()
+        if self._finished or self._waiting:
+            self._completions.after_block()
         return block
 
     def render_pcm16(

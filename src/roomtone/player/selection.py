@@ -12,9 +12,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from roomtone.config import AudioConfig, BuiltinAudioClip
+from roomtone.player.not_given import is_not_given
 from roomtone.registry import adapt_sound
 
-__all__ = ["choose", "coerce_spec", "is_stream"]
+__all__ = ["choose", "coerce_spec", "is_stream", "sound_by_name"]
 
 
 def is_stream(source: object) -> bool:
@@ -59,8 +60,11 @@ def _coerce_config(item: object, what: str) -> AudioConfig:
 
 
 def coerce_spec(spec: object, what: str) -> list[AudioConfig] | AudioConfig | None:
-    """Validate a sound argument early: a wrong type is a TypeError naming the argument."""
-    if spec is None:
+    """Validate a sound argument early: a wrong type is a TypeError naming the argument.
+
+    ``None`` and LiveKit's ``NOT_GIVEN`` mean no sound.
+    """
+    if spec is None or is_not_given(spec):
         return None
     spec = _adapted(spec, what) or spec
     if isinstance(spec, (list, tuple)):
@@ -68,6 +72,24 @@ def coerce_spec(spec: object, what: str) -> list[AudioConfig] | AudioConfig | No
             raise ValueError(f"{what} is an empty list; pass None for no sound")
         return [_coerce_config(item, what) for item in spec]
     return _coerce_config(spec, what)
+
+
+def sound_by_name(name: str) -> str | BuiltinAudioClip:
+    """A sound typed by a person: an existing file, else a built-in by name (any case).
+
+    A name that looks like a path (a folder or an extension) and does not exist is a
+    ``FileNotFoundError``; anything else unknown is a ``ValueError`` listing the built-ins.
+    """
+    if os.path.isfile(name):
+        return name
+    if "/" in name or os.sep in name or os.path.splitext(name)[1]:
+        raise FileNotFoundError(f"no such file {name!r}")
+    try:
+        return BuiltinAudioClip.from_name(name)
+    except ValueError as exc:
+        raise ValueError(
+            f"{name!r} is neither a built-in sound nor an existing file; {exc}"
+        ) from None
 
 
 def choose(spec: list[AudioConfig] | AudioConfig, rng: random.Random) -> AudioConfig | None:

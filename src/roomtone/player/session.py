@@ -33,6 +33,8 @@ __all__ = ["Session", "Sounds", "close_output", "resolve_target"]
 
 logger = logging.getLogger("roomtone")
 
+_CUE_CHECK_SECONDS = 0.05  # decoded before start() returns: enough to know the file is audio
+
 
 @dataclass(frozen=True)
 class Sounds:
@@ -116,10 +118,16 @@ class Session:
             limiter_ceiling_db=target.limiter_ceiling_db,
         )
         opener = SoundOpener(fmt, sounds.cache)
-        for spec in (sounds.thinking, sounds.tool):
-            for config in spec if isinstance(spec, list) else [spec] if spec else []:
-                if not is_stream(config.source):
-                    opener.clip(config)
+        # Every cue file must decode: one that exists but does not (a text file named .mp3)
+        # fails start() now, instead of a cue that silently never plays.
+        await asyncio.gather(
+            *(
+                opener.checked_clip(config, _CUE_CHECK_SECONDS)
+                for spec in (sounds.thinking, sounds.tool)
+                for config in (spec if isinstance(spec, list) else [spec] if spec else [])
+                if not is_stream(config.source)
+            )
+        )
         completions = Completions(asyncio.get_running_loop(), target.delivered_frames)
         voices = VoiceMaker(opener, mixer, completions)
         cues = CuePolicy(
@@ -139,9 +147,10 @@ class Session:
             raise
         return cls(PlayerRenderer(mixer, completions, reference), voices, cues, bed, completions)
 
-    async def release(self) -> None:
-        """After the output closed: stop stream feeders, settle every handle (loop)."""
+    async def release(self, reason: str | None = None) -> None:
+        """After the output closed: stop stream feeders, settle every handle with ``reason``
+        (loop)."""
         try:
             await self.voices.opener.aclose()
         finally:
-            self.completions.settle_all()
+            self.completions.settle_all(reason)

@@ -25,14 +25,10 @@ class StateSink(Protocol):
 
 
 class SessionLink:
-    """Subscribes to a session's events until ``detach()``."""
+    """Subscribes to a session's events until ``detach()``; all of them, or none if one fails."""
 
     def __init__(self, session: Any, sink: StateSink) -> None:
-        if not (callable(getattr(session, "on", None)) and callable(getattr(session, "off", None))):
-            raise TypeError(
-                "agent_session must have .on(event, callback) and .off(event, callback), "
-                f"like livekit.agents.AgentSession; got {type(session).__name__}"
-            )
+        self.check(session)
         self._session = session
         self._sink = sink
         self._running: set[str] = set()
@@ -41,16 +37,33 @@ class SessionLink:
             "user_state_changed": self._on_user_state,
             "tool_execution_updated": self._on_tool_update,
         }
-        for event, handler in self._handlers.items():
-            session.on(event, handler)
-        current = getattr(session, "agent_state", None)
-        if isinstance(current, str):
-            self._tell(sink.set_agent_state, current)
+        self._subscribed: list[str] = []
+        try:
+            for event, handler in self._handlers.items():
+                session.on(event, handler)
+                self._subscribed.append(event)
+            current = getattr(session, "agent_state", None)
+            if isinstance(current, str):
+                self._tell(sink.set_agent_state, current)
+        except BaseException:
+            self.detach()
+            raise
+
+    @staticmethod
+    def check(session: Any) -> None:
+        """Raise now, before anything is started, if ``session`` cannot be followed."""
+        if not (callable(getattr(session, "on", None)) and callable(getattr(session, "off", None))):
+            raise TypeError(
+                "agent_session must have .on(event, callback) and .off(event, callback), "
+                f"like livekit.agents.AgentSession; got {type(session).__name__}"
+            )
 
     def detach(self) -> None:
-        for event, handler in self._handlers.items():
+        """Remove the listeners; safe to call twice."""
+        subscribed, self._subscribed = self._subscribed, []
+        for event in subscribed:
             try:
-                self._session.off(event, handler)
+                self._session.off(event, self._handlers[event])
             except (KeyError, ValueError):  # the emitter already forgot the listener
                 logger.debug("roomtone: %s listener was already removed", event)
 

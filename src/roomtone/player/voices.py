@@ -8,7 +8,7 @@ import random
 from roomtone.config import AudioConfig
 from roomtone.engine.cue import CueOptions, VoiceFactory
 from roomtone.engine.mixer import Mixer
-from roomtone.engine.playback import Playback
+from roomtone.engine.playback import Playback, StreamPlayback
 from roomtone.engine.voice import DECLICK_SECONDS, Bus, Voice
 from roomtone.errors import SourceError
 from roomtone.player.completions import Completions
@@ -49,6 +49,13 @@ class VoiceMaker:
         )
         voice.on_finish = lambda done, end: completions.finished(end, handle, done.error)
         completions.track(handle)
+        feeder = self.opener.feeders.get(playback) if isinstance(playback, StreamPlayback) else None
+        if feeder is not None:  # a stopped stream's iterator may hang: do not wait for it
+
+            def cancel_feeder(_handle: PlayHandle) -> None:
+                feeder.cancel()
+
+            handle.add_done_callback(cancel_feeder)
         return voice, handle
 
     def play(self, config: AudioConfig, *, loop: bool) -> PlayHandle:

@@ -45,8 +45,9 @@ class CacheStats:
 class ClipCache:
     """Least-recently-used clips up to ``max_bytes``; clips still decoding are never evicted.
 
-    The bound is enforced when a clip is requested and again when one finishes decoding (its
-    size is only known then); a finished clip larger than the whole bound is not kept.
+    The bound is enforced when a clip is requested, when one finishes decoding (its size is
+    only known then) and when a clip grows afterwards (a loop body kept with it); a finished
+    clip larger than the whole bound is not kept.
     Evicting a clip only forgets it here: voices playing it keep their reference.
     """
 
@@ -70,6 +71,7 @@ class ClipCache:
             for old in [k for k in self._clips if k.path == key.path and k.file != key.file]:
                 del self._clips[old]  # the file changed on disk: its old decodes are stale
             clip = create()
+            clip.on_grow = self._enforce
             self._clips[key] = clip
             self._evict()
             return clip
@@ -86,6 +88,10 @@ class ClipCache:
                 del self._clips[key]  # a failed decode is retried by the next request
             else:
                 self._evict()
+
+    def _enforce(self) -> None:
+        with self._lock:
+            self._evict()
 
     def discard(self, key: ClipKey) -> None:
         with self._lock:

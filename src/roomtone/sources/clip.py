@@ -8,6 +8,7 @@ it, so a reader never sees frames that are not written yet.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 import numpy as np
 
@@ -35,6 +36,9 @@ class Clip:
         self.gain = 1.0  # loudness normalisation gain, applied by voices (measured once)
         self.peak = 0.0  # largest absolute sample so far: lets the mixer skip the limiter
         self.seam_peak = 0.0  # the same for the crossfaded loop seams computed so far
+        # Set by the cache that holds this clip: a loop body kept with the clip adds to its size
+        # after decoding, and the cache must enforce its bound again then.
+        self.on_grow: Callable[[], None] | None = None
 
     @classmethod
     def from_array(cls, fmt: AudioFormat, name: str, data: FloatArray) -> Clip:
@@ -128,6 +132,8 @@ class Clip:
             self.seam_peak = max(self.seam_peak, float(np.abs(seam).max()))
         if complete:  # a clip still decoding would get a seam in the wrong place: never keep it
             self._loop_bodies[overlap] = body
+            if self.on_grow is not None:
+                self.on_grow()
         return body
 
 

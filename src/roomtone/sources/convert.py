@@ -18,16 +18,18 @@ values (1e38, inf) cannot overflow the resampler or the mix into inf/NaN."""
 
 
 def sanitize(samples: np.ndarray[Any, Any]) -> FloatArray:
-    """Finite float32 samples: NaN -> 0, +-inf -> +-1, clamped to +-MAX_SAMPLE.
+    """Finite float32 samples: NaN and +-inf -> 0, clamped to +-MAX_SAMPLE.
 
-    In place for a writable float32 array. Anything else (doubles, read-only buffers) is
-    clamped in its own precision first, so a huge double cannot overflow float32.
+    Infinity is garbage, not a loud sample: as full scale it would make the limiter pull the
+    whole mix, the bed included, down for its release time. In place for a writable float32
+    array. Anything else (doubles, read-only buffers) is clamped in its own precision first,
+    so a huge double cannot overflow float32.
     """
     if samples.dtype != np.float32 or not samples.flags.writeable:
-        wide = np.nan_to_num(samples, nan=0.0, posinf=1.0, neginf=-1.0)
+        wide = np.nan_to_num(samples, nan=0.0, posinf=0.0, neginf=0.0)
         narrow: FloatArray = np.clip(wide, -MAX_SAMPLE, MAX_SAMPLE).astype(np.float32)
         return narrow
-    np.nan_to_num(samples, copy=False, nan=0.0, posinf=1.0, neginf=-1.0)
+    np.nan_to_num(samples, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
     np.clip(samples, -MAX_SAMPLE, MAX_SAMPLE, out=samples)
     return samples
 

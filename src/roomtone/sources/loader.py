@@ -138,6 +138,11 @@ def _decode_into(
     an exception escaping here would be swallowed by the pool and leave the clip unfinished,
     so waiters would block and voices play silence forever."""
     try:
+        if os.path.getsize(path) == 0:  # say so, rather than "not a readable audio file"
+            raise DecodeError(
+                f"cannot decode '{path}': the file is empty (0 bytes); was it fully written?",
+                source=path,
+            )
         chunks = _converted(path, clip.format)
         if target_lufs is not None:
             chunks = _normalised(chunks, clip.format, target_lufs)
@@ -152,6 +157,16 @@ def _decode_into(
         clip.finish(
             DecodeError(f"cannot decode '{path}': {type(exc).__name__}: {exc}", source=path)
         )
+    except BaseException as exc:  # the decoder thread itself is dying: fail the clip, then go
+        clip.finish(
+            DecodeError(
+                f"cannot decode '{path}': the decoder thread died ({type(exc).__name__}: {exc})",
+                source=path,
+            )
+        )
+        if settled is not None:
+            settled()
+        raise
     else:
         clip.finish()
     if settled is not None:

@@ -30,9 +30,14 @@ class Publication:
 
 
 class StandInParticipant:
-    """Records publish/unpublish; ``hang_unpublish`` makes unpublishing never return."""
+    """Records publish/unpublish; ``hang_unpublish`` makes unpublishing never return.
 
-    def __init__(self) -> None:
+    Unpublishing emits the room's ``local_track_unpublished`` with the publication, as the SDK
+    does for every unpublish of a local track, whoever asked for it.
+    """
+
+    def __init__(self, room: Any = None) -> None:
+        self.room = room
         self.track_publications: dict[str, Publication] = {}
         self.published: list[Publication] = []
         self.unpublished: list[str] = []
@@ -50,14 +55,16 @@ class StandInParticipant:
     async def unpublish_track(self, sid: str) -> None:
         if self.hang_unpublish:
             await asyncio.Event().wait()
-        self.track_publications.pop(sid, None)
+        pub = self.track_publications.pop(sid, None)
         self.unpublished.append(sid)
+        if pub is not None and self.room is not None:
+            self.room.emit("local_track_unpublished", pub)
 
 
 def stand_in_room(connected: bool = True) -> Any:
     """A real, unconnected ``rtc.Room`` with a recording local participant."""
     room = rtc.Room()
-    room._local_participant = StandInParticipant()
+    room._local_participant = StandInParticipant(room)
     state = {"connected": connected}
     room.isconnected = lambda: state["connected"]
     room.set_connected = lambda value: state.__setitem__("connected", value)

@@ -69,6 +69,7 @@ async def test_console_job_gets_the_console_output(console: Any) -> None:
         tempdir.cleanup()
 
 
+@pytest.mark.realtime
 async def test_mix_is_added_to_what_the_console_plays(
     console: Any, tone_file: Callable[..., str]
 ) -> None:
@@ -89,6 +90,7 @@ async def test_mix_is_added_to_what_the_console_plays(
     assert band_db(silent, RATE, 300) < -60
 
 
+@pytest.mark.realtime
 async def test_time_goes_on_when_nobody_pulls(console: Any, tone_file: Callable[..., str]) -> None:
     """Text mode (no speaker stream): cues still advance and handles still finish."""
     output = ConsoleOutput(console)
@@ -96,9 +98,12 @@ async def test_time_goes_on_when_nobody_pulls(console: Any, tone_file: Callable[
     await player.start(output=output)
     handle = player.play(tone_file(500, seconds=0.2, rate=RATE))
     await asyncio.wait_for(handle.wait_for_playout(), 3.0)
+    assert handle.done() and handle.error is None
+    assert output.delivered_frames() >= 0.2 * RATE  # time was kept without a speaker
     await player.aclose()
 
 
+@pytest.mark.realtime
 async def test_tcp_console_without_a_device_still_runs(tone_file: Callable[..., str]) -> None:
     """``lk agent console`` has no speaker hook; with no PortAudio we warn and keep time."""
     tcp_like = types.SimpleNamespace(enabled=True, io_acquired=True, _tcp_transport=object())

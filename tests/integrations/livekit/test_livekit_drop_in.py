@@ -48,6 +48,7 @@ async def livekit_style_agent(module: Any, room: Any, session: Any, files: list[
 _IN_CHILD = "ROOMTONE_LIVEKIT_PLAYER_CHILD"
 
 
+@pytest.mark.realtime
 @pytest.mark.parametrize("module_name", ["livekit.agents", "roomtone"])
 async def test_same_code_runs_on_both(module_name: str, tone_file: Callable[..., str]) -> None:
     if module_name == "livekit.agents" and not os.environ.get(_IN_CHILD):
@@ -78,6 +79,7 @@ def test_livekit_player_runs_the_same_code_in_a_child_process() -> None:
     assert "1 passed" in output, output[-2000:]
 
 
+@pytest.mark.realtime
 async def test_livekit_audio_config_is_honoured(
     captured: Captured, tone_file: Callable[..., str]
 ) -> None:
@@ -115,6 +117,7 @@ def test_livekit_builtin_clips_and_lists_are_accepted() -> None:
     assert choices[1].source is roomtone.BuiltinAudioClip.KEYBOARD_TYPING2
 
 
+@pytest.mark.realtime
 @pytest.mark.skipif(not PACKAGED_AMBIENCE.exists(), reason="built-in clips not generated here")
 async def test_livekit_builtin_clip_plays_when_packaged(captured: Captured) -> None:
     player = roomtone.BackgroundAudioPlayer(ambient_sound=agents.BuiltinAudioClip.OFFICE_AMBIENCE)

@@ -62,6 +62,7 @@ class WeatherAgent(agents.Agent):
         return f"sunny in {city}"
 
 
+@pytest.mark.realtime
 async def test_real_session_drives_thinking_and_tool_sounds(
     room: Any, captured: Captured, tone_file: Callable[..., str]
 ) -> None:
@@ -104,6 +105,7 @@ async def test_real_session_drives_thinking_and_tool_sounds(
     assert level(thinking_at, end, 300) > -30  # the bed throughout
 
 
+@pytest.mark.realtime
 async def test_real_session_user_speech_ducks_the_bed(
     room: Any, captured: Captured, tone_file: Callable[..., str]
 ) -> None:

@@ -33,6 +33,7 @@ class GatedPlayer(BackgroundAudioPlayer):
         await super().start(**kwargs)
 
 
+@pytest.mark.realtime
 async def test_mix_before_start_finishes_passes_audio_through(tones: Tones) -> None:
     player = GatedPlayer(ambient_sound=AudioConfig(tones.bed, volume=0.5))
     mixer = RoomtoneMixer(player, realtime=False)
@@ -64,6 +65,7 @@ async def test_stop_is_idempotent_and_final(tones: Tones, caplog: pytest.LogCapt
     assert not mixer.running
 
 
+@pytest.mark.realtime
 async def test_stop_during_start_closes_the_player_when_start_ends(tones: Tones) -> None:
     player = GatedPlayer(ambient_sound=AudioConfig(tones.bed))
     mixer = RoomtoneMixer(player, realtime=False, close_timeout=0.2)
@@ -89,6 +91,7 @@ async def test_a_sound_that_fails_to_open_leaves_the_bot_audio_untouched(
     await mixer.stop()
 
 
+@pytest.mark.realtime
 @pytest.mark.parametrize("ending", ["end", "cancel"])
 async def test_no_cpu_and_no_tasks_after_stop(tones: Tones, ending: str) -> None:
     player = BackgroundAudioPlayer(ambient_sound=AudioConfig(tones.bed, volume=0.5))

@@ -27,6 +27,7 @@ from livekit import rtc
 from roomtone.errors import OutputError, PlayerStateError
 from roomtone.integrations.livekit.pump import WINDOW, Pump, pump_for_running_loop
 from roomtone.outputs.base import AudioOutput, Renderer
+from roomtone.player.not_given import given
 
 __all__ = ["DEFAULT_FRAME_DURATION", "DEFAULT_LEAD", "DEFAULT_MAX_LEAD", "RoomOutput"]
 
@@ -79,7 +80,7 @@ class RoomOutput(AudioOutput):
             raise ValueError(f"need 0.01 <= lead <= max_lead <= 1 s, got {lead!r}, {max_lead!r}")
         self.room = room
         self.track_name = track_name
-        self.publish_options = publish_options
+        self.publish_options = given(publish_options)  # LiveKit's NOT_GIVEN: the default
         self.lead = lead
         self.max_lead = max_lead
         self._lead = lead  # the current lead: grows after underruns, decays when calm
@@ -94,9 +95,11 @@ class RoomOutput(AudioOutput):
         self._pump: Pump | None = None
         self._captured = 0
         self._queue_end = 0.0  # monotonic time at which the queued audio will have played out
+        self._resting_until = 0.0  # while idle: when to look again (no captures meanwhile)
         self._idle: asyncio.Event | None = None
         self._listening = False
         self._closed = False
+        self._taken = False  # our track was unpublished by someone else: nothing to unpublish
 
     # -- figures ----------------------------------------------------------------------------
     @property
@@ -127,6 +130,7 @@ class RoomOutput(AudioOutput):
     async def start(self, renderer: Renderer) -> None:
         if self._renderer is not None or self._closed:
             raise OutputError("RoomOutput can be started once; create a new one")
+        self._check_connected()
         loop = asyncio.get_running_loop()
         fmt = self.format
         source = rtc.AudioSource(
@@ -153,25 +157,71 @@ class RoomOutput(AudioOutput):
         self._pump = pump_for_running_loop()
         self._pump.add(self)
 
+    def _check_connected(self) -> None:
+        """Refuse a room that says it is not connected: publishing there fails or is lost."""
+        connected = getattr(self.room, "isconnected", None)
+        if callable(connected) and not connected():
+            raise OutputError(
+                f"cannot publish track {self.track_name!r}: the room is not connected. "
+                "Start the player once the room has connected: after await ctx.connect() "
+                "(or await room.connect(url, token)), or after await session.start(...), "
+                "which connects the job's room"
+            )
+
     def _listen(self, on: bool) -> None:
-        """Stop when the room disconnects for good (a reconnect keeps the source)."""
-        method = getattr(self.room, "on" if on else "off", None)
+        """Follow the room: a final disconnect, or our track unpublished by someone else.
+
+        A reconnect keeps the source; a full reconnect republishes the same track under a new
+        sid, which ``_current_sid`` finds at close.
+        """
+        room = self.room
+        method = getattr(room, "on" if on else "off", None)
         if not callable(method) or on == self._listening:
             return
-        try:
-            method("disconnected", self._on_disconnected)
-            self._listening = on
-        except (KeyError, ValueError):
-            logger.debug("roomtone: room listener already removed")
+        self._listening = on
+        for event, handler in (
+            ("disconnected", self._on_disconnected),
+            ("local_track_unpublished", self._on_unpublished),
+        ):
+            try:
+                method(event, handler)
+            except (KeyError, ValueError):
+                logger.debug("roomtone: room listener %s already removed", event)
 
     def _on_disconnected(self, reason: Any = None) -> None:
-        logger.info("roomtone: room disconnected (%s); background audio stops", reason)
+        reason_name = disconnect_reason_name(reason)
+        self._end(OutputError(f"the room disconnected ({reason_name})"), logging.INFO)
+
+    def _on_unpublished(self, publication: Any) -> None:
+        """Our own unpublish happens after ``_listen(False)``: this is someone else's."""
+        ours = publication is self.publication or (
+            self.track is not None and getattr(publication, "track", None) is self.track
+        )
+        if not ours or self._closed:
+            return
+        self._taken = True
+        self._end(
+            OutputError(
+                f"track {self.track_name!r} was unpublished by someone else (often LiveKit's "
+                "own BackgroundAudioPlayer closing: it unpublishes the first track named "
+                f"{self.track_name!r}); background audio stopped. Give roomtone's player "
+                "another track_name= to avoid the clash"
+            ),
+            logging.WARNING,
+        )
+
+    def _end(self, reason: OutputError, level: int) -> None:
+        """Stop feeding for good and say why (``error``); the player learns it from there."""
         if self._pump is not None:
             self._pump.remove(self)
+        if self.error is None and not self._closed:
+            self.error = reason
+            logger.log(level, "roomtone: background audio stopped: %s", reason)
+            self._stopped(reason)
 
     # -- the pump's side --------------------------------------------------------------------
     def due_at(self) -> float:
-        return self._queue_end - self._lead
+        return max(self._queue_end - self._lead, self._resting_until)
 
     @property
     def current_lead(self) -> float:
@@ -207,7 +257,13 @@ class RoomOutput(AudioOutput):
         renderer, source, idle = self._renderer, self.source, self._idle
         assert renderer is not None and source is not None and idle is not None
         now = time.monotonic()
-        self._adapt(now)
+        if renderer.idle:  # nothing to hear: no render, no capture; look again next block
+            self._resting_until = now + self.frame_duration
+            return
+        if self._resting_until:  # back from rest: the queue ran dry on purpose
+            self._resting_until = 0.0
+        else:
+            self._adapt(now)
         start = max(self._queue_end, now)
         n = self._block_frames(now, start)
         frame = self._frame
@@ -238,6 +294,7 @@ class RoomOutput(AudioOutput):
             logger.debug("roomtone: %s", exc)
         else:
             logger.warning("roomtone: background audio track %r stopped: %s", self.track_name, exc)
+            self._stopped(OutputError(f"track {self.track_name!r} stopped: {exc}"))
 
     # -- closing ----------------------------------------------------------------------------
     async def aclose(self) -> None:
@@ -253,7 +310,7 @@ class RoomOutput(AudioOutput):
                 await asyncio.wait_for(self._idle.wait(), _STOP_TIMEOUT)
             except asyncio.TimeoutError:
                 logger.warning("roomtone: a capture of %r did not return", self.track_name)
-        if self.publication is not None:
+        if self.publication is not None and not self._taken:
             await self._unpublish()
         if self.source is not None:
             await self.source.aclose()
@@ -287,3 +344,11 @@ class RoomOutput(AudioOutput):
         except Exception:
             logger.debug("roomtone: could not list publications", exc_info=True)
         return str(self.publication.sid)
+
+
+def disconnect_reason_name(reason: Any) -> str:
+    """``rtc.DisconnectReason`` as its name (``ROOM_DELETED``), whatever the SDK passed."""
+    try:
+        return str(rtc.DisconnectReason.Name(reason))
+    except (ValueError, TypeError):
+        return str(reason)

@@ -15,12 +15,11 @@ from dataclasses import dataclass, field, replace
 from roomtone.config import (
     MAX_VOLUME,
     AudioConfig,
-    BuiltinAudioClip,
     SoundSpec,
     check_seconds,
     check_volume,
 )
-from roomtone.player.selection import coerce_spec, is_stream
+from roomtone.player.selection import coerce_spec, is_stream, sound_by_name
 
 __all__ = ["ALLOWED_KEYS", "SettingsUpdate", "check_settings", "parse_settings"]
 
@@ -72,11 +71,11 @@ def resolve_sound(value: object, sounds: Mapping[str, SoundSpec]) -> SoundSpec |
         return None
     if isinstance(value, str) and value in sounds:
         value = sounds[value]
-    elif isinstance(value, str) and not os.path.isfile(value):
-        if "/" in value or os.sep in value or os.path.splitext(value)[1]:
-            raise FileNotFoundError(f"setting 'sound': no such file {value!r}")
+    elif isinstance(value, str):
         try:
-            value = BuiltinAudioClip.from_name(value)
+            value = sound_by_name(value)
+        except FileNotFoundError as exc:
+            raise FileNotFoundError(f"setting 'sound': {exc}") from None
         except ValueError:
             names = ", ".join(repr(n) for n in sounds) or "none given"
             raise ValueError(
