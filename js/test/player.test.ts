@@ -182,6 +182,66 @@ describe("errors", () => {
   });
 });
 
+describe("failing loudly, releasing what hangs", () => {
+  test("a cue file that does not decode fails start(), as in Python", async () => {
+    const fake = join(dir, "not-audio.mp3");
+    writeFileSync(fake, "this is a text file, not an mp3");
+    const player = new BackgroundAudioPlayer({ thinkingSound: fake });
+    await assert.rejects(
+      player.start({ room: new OfflineRenderer() }),
+      (e: unknown) => e instanceof DecodeError && (e as DecodeError).source === fake,
+    );
+    const silent = writeWav(dir, "empty.wav", new Float32Array(0));
+    await assert.rejects(
+      new BackgroundAudioPlayer({ ambientSound: silent }).start({ room: new OfflineRenderer() }),
+      { message: `'${silent}' holds no audio (0 frames); give a file with sound in it` },
+    );
+  });
+
+  test("streamTimeoutMs: agents-js' default is accepted, another value is refused", () => {
+    new BackgroundAudioPlayer({ streamTimeoutMs: 2000 });
+    assert.throws(() => new BackgroundAudioPlayer({ streamTimeoutMs: 500 }), /has no meaning in roomtone/);
+  });
+
+  test("stopping a stream whose iterator never yields again releases it", async () => {
+    const { player, out } = await offline();
+    let returned = false;
+    const hanging: AsyncIterable<unknown> = {
+      [Symbol.asyncIterator]() {
+        let sent = false;
+        return {
+          next: async () => {
+            if (!sent) {
+              sent = true;
+              return {
+                done: false,
+                value: {
+                  data: new Int16Array(14400),
+                  sampleRate: RATE,
+                  channels: 1,
+                  samplesPerChannel: 14400,
+                },
+              };
+            }
+            return new Promise<IteratorResult<unknown>>(() => {}); // hangs forever
+          },
+          return: async () => {
+            returned = true;
+            return { done: true, value: undefined };
+          },
+        };
+      },
+    };
+    const handle = player.play(hanging);
+    await out.advance(0.2);
+    void handle.stop();
+    await out.advance(0.1);
+    assert.equal((await handle).interrupted, true);
+    await player.close();
+    assert.equal(returned, true, "the iterator was told to finish");
+  });
+});
+
 describe("outputs", () => {
   test("MemoryOutput and WavFileOutput are paced in real time and hold what was heard", async () => {
     const memory = new MemoryOutput({ sampleRate: 16000, numChannels: 2 });

@@ -69,9 +69,12 @@ export class Mixer {
     this.tool.update(this.position);
   }
 
-  /** Whether every voice has its next `n` frames decoded (offline rendering waits). */
+  /**
+   * Whether every voice has its next `n` frames decoded (offline rendering waits). Paused
+   * and stopping voices are not waited for: a stopped stream may never deliver again.
+   */
   ready(n: number): boolean {
-    return this.voices.every((v) => v.state === "paused" || v.playback.ready(n));
+    return this.voices.every((v) => v.state === "paused" || v.state === "stopping" || v.playback.ready(n));
   }
 
   private ensure(n: number): void {

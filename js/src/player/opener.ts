@@ -2,6 +2,7 @@
 import { isFrameIterable, type ResolvedConfig } from "../config.js";
 import { ClipPlayback, type Playback, StreamPlayback } from "../engine/playback.js";
 import { DECLICK_SECONDS } from "../engine/voice.js";
+import { DecodeError } from "../errors.js";
 import type { AudioFormat } from "../format.js";
 import type { ClipCache } from "../sources/cache.js";
 import type { Clip } from "../sources/clip.js";
@@ -30,6 +31,24 @@ export class SoundOpener {
       targetLufs: config.targetLufs,
       cache: this.cache,
     });
+  }
+
+  /**
+   * The clip once decoded. Rejects with the decode error of a file that exists but does not
+   * decode (a text file named .mp3, a corrupt file) and refuses one that holds no audio, so
+   * `start()` fails loudly instead of playing silence.
+   */
+  async checkedClip(config: ResolvedConfig): Promise<Clip> {
+    const clip = this.clip(config);
+    await clip.whenDone(); // decoded on the worker thread; the event loop stays free
+    if (clip.error !== null) throw clip.error;
+    if (clip.available === 0) {
+      throw new DecodeError(
+        `'${clip.name}' holds no audio (0 frames); give a file with sound in it`,
+        clip.name,
+      );
+    }
+    return clip;
   }
 
   overlapFrames(config: ResolvedConfig): number {

@@ -29,6 +29,8 @@ import { choose } from "./selection.js";
 import { SessionLink } from "./sessionLink.js";
 
 const CLOSE_TIMEOUT_MS = 2000;
+/** agents-js' default, accepted because code written for it may pass it along. */
+const LIVEKIT_STREAM_TIMEOUT_MS = 2000;
 
 export interface BackgroundAudioPlayerOptions {
   /** Loops in the background while the player runs. */
@@ -37,7 +39,7 @@ export interface BackgroundAudioPlayerOptions {
   thinkingSound?: SoundSpec;
   /** roomtone: plays while tool calls run. */
   toolSound?: SoundSpec;
-  /** Accepted for compatibility; roomtone's mixer never waits on a stream. */
+  /** Only agents-js' default (2000) is accepted: roomtone's mix never waits on a stream. */
   streamTimeoutMs?: number;
   /** The bed dips under the agent's speech: true (default), false, or settings. */
   ducking?: Partial<Ducking> | boolean | null;
@@ -144,8 +146,13 @@ export class BackgroundAudioPlayer implements Renderer {
     this.ambient = resolveSpec(options.ambientSound, "ambientSound");
     this.thinkingSound = resolveSpec(options.thinkingSound, "thinkingSound");
     this.toolSound = resolveSpec(options.toolSound, "toolSound");
-    if (options.streamTimeoutMs !== undefined)
-      checkRange("streamTimeoutMs", options.streamTimeoutMs, 0, 3_600_000);
+    if (options.streamTimeoutMs !== undefined && options.streamTimeoutMs !== LIVEKIT_STREAM_TIMEOUT_MS) {
+      // agents-js' mixer waits up to this long for each slow stream, which stalls the whole
+      // mix. roomtone's mix never waits: a slow iterable only starves its own sound.
+      throw new RangeError(
+        `streamTimeoutMs=${options.streamTimeoutMs} has no meaning in roomtone: the mix never waits for a slow stream (only that stream's sound has a gap), so there is no timeout to tune; remove the option`,
+      );
+    }
     this.ducking = resolveDucking(options.ducking);
     this.thinkingOptions = resolveCue(options.thinking, "thinking");
     this.toolOptions = resolveCue(options.tool, "tool");
@@ -205,7 +212,7 @@ export class BackgroundAudioPlayer implements Renderer {
         masterVolume: this.masterLevel,
       });
       this.opener = new SoundOpener(target.format, this.cache);
-      this.prepareCues();
+      await this.checkCues();
       if (this.ambient !== null) {
         const config = choose(this.ambient, this.rng);
         if (config !== null) {
@@ -255,23 +262,26 @@ export class BackgroundAudioPlayer implements Renderer {
     throw new TypeError(`room must be a LiveKit Room or a roomtone AudioOutput, got ${kind}`);
   }
 
-  /** Check cue files now (a missing file fails start) and warm the decode cache. */
-  private prepareCues(): void {
+  /**
+   * Every cue file must decode: a missing one, or one that exists but does not decode (a
+   * text file named .mp3), fails start() now instead of a cue that silently never plays.
+   * This also warms the decode cache.
+   */
+  private async checkCues(): Promise<void> {
     const opener = this.opener as SoundOpener;
+    const checks: Array<Promise<unknown>> = [];
     for (const spec of [this.thinkingSound, this.toolSound]) {
       const configs = spec === null ? [] : Array.isArray(spec) ? spec : [spec];
-      for (const config of configs) if (!isFrameIterable(config.source)) opener.clip(config);
+      for (const config of configs)
+        if (!isFrameIterable(config.source)) checks.push(opener.checkedClip(config));
     }
+    await Promise.all(checks);
   }
 
   private async openAmbient(config: ResolvedConfig): Promise<[Voice, PlayHandle]> {
     const opener = this.opener as SoundOpener;
     const loop = !isFrameIterable(config.source);
-    if (loop) {
-      const clip = opener.clip(config);
-      await clip.whenDone(); // decoded on the worker thread; the event loop stays free
-      if (clip.error !== null) throw clip.error;
-    }
+    if (loop) await opener.checkedClip(config);
     return this.makeVoice(config, opener.open(config, loop), "bed");
   }
 

@@ -141,9 +141,14 @@ export async function feedStream(
   const limit = Math.trunc(MAX_BUFFERED_SECONDS * fmt.sampleRate);
   let resampler: StreamResampler | null = null;
   const iterator = iterable[Symbol.asyncIterator]();
+  // A stopped sound must not wait for an iterator that never yields again.
+  const aborted = new Promise<IteratorResult<unknown>>((resolve) => {
+    if (signal.aborted) resolve({ done: true, value: undefined });
+    signal.addEventListener("abort", () => resolve({ done: true, value: undefined }), { once: true });
+  });
   try {
     while (!signal.aborted) {
-      const next = await iterator.next();
+      const next = await Promise.race([iterator.next(), aborted]);
       if (next.done || signal.aborted) break;
       const { samples, rate, channels } = frameSamples(next.value, buffer.name);
       const mixed = remix(samples, channels, fmt.numChannels);
@@ -166,6 +171,7 @@ export async function feedStream(
       buffer.finish(new StreamError(`${buffer.name} raised ${text}`, buffer.name));
     }
   } finally {
-    if (signal.aborted) await iterator.return?.();
+    // Release the iterator without waiting: a generator stuck in an await answers later.
+    if (signal.aborted) void Promise.resolve(iterator.return?.()).catch(() => undefined);
   }
 }
