@@ -104,6 +104,12 @@ class Pump:
                     else:
                         soonest = min(soonest, due)
                 self._spawn_lanes(now)
+                busy_since = [t for t in self._lanes.values() if now - t < _STUCK]
+                if self._queue and busy_since:
+                    # Feeds wait behind lanes whose captures have not returned yet: look again
+                    # when the oldest would count as stuck, so a capture that never returns
+                    # cannot hold the feeds queued behind it (nothing else wakes this task).
+                    soonest = min(soonest, min(busy_since) + _STUCK)
                 await self._sleep(soonest - now)
         finally:
             lanes = list(self._lanes)

@@ -1,0 +1,49 @@
+"""A LiveKit capture that hangs stays with its own session: the pump goes on, close is bounded."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from livekit_rig import Captured, stand_in_room
+
+from roomtone import BackgroundAudioPlayer
+
+pytestmark = pytest.mark.realtime
+
+
+async def grows(captured: Captured, source: Any, frames: int, patience: float = 10.0) -> None:
+    """Wait until ``frames`` more captures reached ``source`` (a stopped pump never gets there)."""
+    start = len(captured.of(source))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    while len(captured.of(source)) - start < frames:
+        assert loop.time() < deadline, f"no captures for {patience:.0f} s"
+        await asyncio.sleep(0.02)
+
+
+async def test_a_hanging_capture_neither_stops_the_others_nor_hangs_close(
+    tone_file: Callable[..., str], captured: Captured
+) -> None:
+    rooms = [stand_in_room(), stand_in_room()]
+    players = [BackgroundAudioPlayer(ambient_sound=tone_file(300)) for _ in rooms]
+    for player, room in zip(players, rooms, strict=True):
+        await player.start(room=room)
+    stuck, healthy = (p.output for p in players)
+    assert stuck is not None and healthy is not None
+    hung = asyncio.Event()
+
+    async def never_returns(frame: Any) -> None:
+        hung.set()
+        await asyncio.Event().wait()
+
+    stuck.source.capture_frame = never_returns  # type: ignore[attr-defined]
+    handle = players[0].play(tone_file(1000, 5.0))
+    await asyncio.wait_for(hung.wait(), 5)
+    await grows(captured, healthy.source, 20)  # type: ignore[attr-defined]
+    await asyncio.wait_for(players[0].aclose(), 5)  # bounded, though its capture never returns
+    assert handle.done()
+    await grows(captured, healthy.source, 10)  # type: ignore[attr-defined]
+    await players[1].aclose()
