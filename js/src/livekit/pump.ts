@@ -5,13 +5,16 @@
  * FFI event emitter and is tested against *every* FFI event of the process, so N outputs with
  * their own loops cost O(N²) callbacks per block. The pump wakes once when outputs are due
  * (they keep their due times on a shared grid), then at most LANES captures run at a time,
- * one output after another. A capture that fails ends only its own output.
+ * one output after another. A capture that fails ends only its own output; a lane stuck in
+ * a capture that never returns stops being counted after a second, so the others go on.
  */
 
 /** Captures pending at once: more wakes more waiters per FFI event, fewer serialises. */
 export const LANES = 2;
 /** Outputs due within this many ms are served in the same wake-up. */
 const WINDOW_MS = 10;
+/** A lane whose capture has not returned for this long no longer counts as working. */
+const STUCK_MS = 1000;
 
 export interface Feed {
   busy: boolean;
@@ -28,7 +31,8 @@ export class Pump {
   readonly origin = performance.now();
   private feeds: Feed[] = [];
   private readonly queue: Feed[] = [];
-  private lanes = 0;
+  /** Each lane's start of its current capture (performance.now()). */
+  private readonly lanes = new Map<symbol, number>();
   private timer: ReturnType<typeof setTimeout> | null = null;
 
   get size(): number {
@@ -67,9 +71,17 @@ export class Pump {
         soonest = Math.min(soonest, due);
       }
     }
-    while (this.queue.length > 0 && this.lanes < LANES) {
-      this.lanes += 1;
+    const working = (): number[] => [...this.lanes.values()].filter((since) => now - since < STUCK_MS);
+    let count = working().length;
+    while (this.queue.length > 0 && count < LANES) {
+      count += 1;
       void this.lane();
+    }
+    const busySince = working(); // including the lanes just opened
+    if (this.queue.length > 0 && busySince.length > 0) {
+      // Feeds wait behind lanes whose captures have not returned: look again when the oldest
+      // would count as stuck, so a capture that never returns cannot hold the feeds behind it.
+      soonest = Math.min(soonest, Math.min(...busySince) + STUCK_MS);
     }
     if (this.feeds.length > 0 && Number.isFinite(soonest)) {
       this.timer = setTimeout(() => this.run(), Math.max(0, soonest - performance.now()));
@@ -77,12 +89,15 @@ export class Pump {
   }
 
   private async lane(): Promise<void> {
+    const me = Symbol("lane");
+    this.lanes.set(me, performance.now());
     try {
       for (let feed = this.queue.shift(); feed !== undefined; feed = this.queue.shift()) {
         if (!this.feeds.includes(feed)) {
           feed.busy = false;
           continue;
         }
+        this.lanes.set(me, performance.now());
         try {
           await feed.step();
         } catch (error) {
@@ -93,7 +108,7 @@ export class Pump {
         }
       }
     } finally {
-      this.lanes -= 1;
+      this.lanes.delete(me);
       if (this.feeds.length > 0) this.poke(); // serve outputs that fell due meanwhile
     }
   }
