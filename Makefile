@@ -12,7 +12,7 @@ NPM_STAMP := js/node_modules/.roomtone-installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,livekit,agents,pipecat,device]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,livekit,agents,pipecat,device,echo]"
 	touch $(STAMP)
 
 $(NPM_STAMP): js/package.json js/package-lock.json

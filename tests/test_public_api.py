@@ -8,6 +8,7 @@ import sys
 import roomtone
 
 EXPECTED = {
+    "DEFAULT_CALL_CONTROL_TOOLS",
     "AgentState",
     "AudioConfig",
     "AudioFileNotFoundError",
@@ -36,6 +37,7 @@ EXPECTED = {
     "SoundSpec",
     "SourceError",
     "StreamError",
+    "ToolSoundSpec",
     "UserState",
     "WavFileOutput",
     "default_cache",
@@ -61,6 +63,7 @@ def test_all_is_the_public_surface() -> None:
         "analysis",
         "clips",
         "cli",
+        "echo",
     }
     assert public == EXPECTED
     for name in roomtone.__all__:

@@ -25,10 +25,12 @@ from roomtone.outputs.reference import ReferenceBlock, ReferenceTap
 from roomtone.player.events import AgentState, ScriptedSession, UserState
 from roomtone.player.handle import PlayHandle
 from roomtone.player.player import BackgroundAudioPlayer
+from roomtone.player.tool_sounds import DEFAULT_CALL_CONTROL_TOOLS, ToolSoundSpec
 from roomtone.sources.cache import ClipCache, default_cache
 from roomtone.sources.frames import AudioFrame
 
 __all__ = [
+    "DEFAULT_CALL_CONTROL_TOOLS",
     "AgentState",
     "AudioConfig",
     "AudioFileNotFoundError",
@@ -57,6 +59,7 @@ __all__ = [
     "SoundSpec",
     "SourceError",
     "StreamError",
+    "ToolSoundSpec",
     "UserState",
     "WavFileOutput",
     "default_cache",

@@ -10,7 +10,7 @@ import enum
 import math
 import os
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Union
 
@@ -26,6 +26,8 @@ __all__ = [
 
 MAX_VOLUME = 4.0
 MAX_FADE_SECONDS = 60.0
+MIN_VOLUME_DB = -96.0
+MAX_VOLUME_DB = 20 * math.log10(MAX_VOLUME)
 
 
 class BuiltinAudioClip(enum.Enum):
@@ -53,8 +55,24 @@ class BuiltinAudioClip(enum.Enum):
         try:
             return cls[key]
         except KeyError:
-            names = ", ".join(m.value for m in cls)
-            raise ValueError(f"unknown built-in sound {name!r}; choose one of: {names}") from None
+            raise ValueError(
+                f"unknown built-in sound {name!r}; choose one of: {cls.names()}"
+            ) from None
+
+    @classmethod
+    def names(cls) -> str:
+        """The built-in names, comma-separated, for messages."""
+        return ", ".join(m.value for m in cls)
+
+    @classmethod
+    def for_missing_path(cls, path: str) -> BuiltinAudioClip | None:
+        """The built-in a string names when no file of that name exists (a path always wins)."""
+        if not path or os.path.exists(path):
+            return None
+        try:
+            return cls.from_name(path)
+        except ValueError:
+            return None
 
 
 AudioSource = Union[str, "os.PathLike[str]", BuiltinAudioClip, AsyncIterator[Any]]
@@ -85,6 +103,10 @@ def check_seconds(field: str, value: object, high: float = MAX_FADE_SECONDS) -> 
 class AudioConfig:
     """One sound with its volume, selection probability and fades (seconds, equal-power).
 
+    ``volume_db`` gives the volume in decibels instead (``volume_db=-12`` is ``volume=0.251``);
+    pass one or the other. A string source that is no existing file but a built-in name
+    (``"office_ambience"``) plays the built-in.
+
     ``loop_crossfade`` (seconds) overlaps the end of a looping sound with its start instead of
     jumping back to the first sample; ``None`` picks the default (0.25 s for user files; built-ins
     are made to loop seamlessly and get only a 5 ms de-click). ``target_lufs`` normalises the
@@ -98,8 +120,23 @@ class AudioConfig:
     fade_out: float = 0.0
     loop_crossfade: float | None = None
     target_lufs: float | None = None
+    volume_db: float | None = field(default=None, kw_only=True)
 
     def __post_init__(self) -> None:
+        if isinstance(self.source, str):
+            builtin = BuiltinAudioClip.for_missing_path(self.source)
+            if builtin is not None:
+                object.__setattr__(self, "source", builtin)
+        if self.volume_db is not None:
+            wanted = 10 ** (self.volume_db / 20) if isinstance(self.volume_db, (int, float)) else 1
+            if self.volume != 1.0 and not math.isclose(self.volume, wanted, rel_tol=1e-9):
+                raise ValueError(
+                    f"pass volume or volume_db, not both (got volume={self.volume!r}, "
+                    f"volume_db={self.volume_db!r})"
+                )
+            db = check_range("volume_db", self.volume_db, MIN_VOLUME_DB, MAX_VOLUME_DB)
+            object.__setattr__(self, "volume_db", db)
+            object.__setattr__(self, "volume", min(10 ** (db / 20), MAX_VOLUME))
         object.__setattr__(self, "volume", check_range("volume", self.volume, 0.0, MAX_VOLUME))
         object.__setattr__(
             self, "probability", check_range("probability", self.probability, 0.0, 1e6)

@@ -21,13 +21,19 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "EchoInstaller",
     "FrameAdapter",
+    "InputMuter",
     "OutputRequest",
     "OutputResolver",
     "SoundAdapter",
     "adapt_frame",
     "adapt_sound",
+    "install_echo_canceller",
+    "mute_session_input",
+    "register_echo_installer",
     "register_frame_adapter",
+    "register_input_muter",
     "register_output_resolver",
     "register_sound_adapter",
     "resolve_output",
@@ -55,12 +61,21 @@ OutputResolver = Callable[[Any, OutputRequest], Any]
 FrameAdapter = Callable[[Any], "tuple[np.ndarray[Any, Any], int] | None"]
 """Returns (samples shaped (frames, channels), sample rate) for a frame it recognises."""
 
+EchoInstaller = Callable[[Any, Any], "Callable[[], None] | None"]
+"""Given an agent session it recognises and the player's ``reference.subscribe``, makes the
+session's audio input echo-free and returns the call that undoes it; else ``None``."""
+
 SoundAdapter = Callable[[Any], Any]
 """Returns a roomtone ``AudioConfig`` or source for a sound it recognises, else ``None``."""
 
+InputMuter = Callable[[Any, bool], "bool | None"]
+"""Mutes or unmutes the caller's audio into an agent session it recognises (True), else None."""
+
 _resolvers: list[OutputResolver] = []
+_input_muters: list[InputMuter] = []
 _frame_adapters: list[FrameAdapter] = []
 _sound_adapters: list[SoundAdapter] = []
+_echo_installers: list[EchoInstaller] = []
 _loaded: set[str] = set()
 
 
@@ -77,6 +92,11 @@ def register_frame_adapter(adapter: FrameAdapter) -> None:
 def register_sound_adapter(adapter: SoundAdapter) -> None:
     if adapter not in _sound_adapters:
         _sound_adapters.append(adapter)
+
+
+def register_input_muter(muter: InputMuter) -> None:
+    if muter not in _input_muters:
+        _input_muters.append(muter)
 
 
 def _first(hooks: list[Callable[..., Any]], *args: Any) -> Any:
@@ -108,6 +128,23 @@ def adapt_frame(frame: object) -> tuple[np.ndarray[Any, Any], int] | None:
 def adapt_sound(item: object) -> Any:
     """A framework's sound description as a roomtone one, or ``None``."""
     return _ask(_sound_adapters, item)
+
+
+def mute_session_input(session: object, muted: bool) -> bool:
+    """Keep the caller's audio from ``session`` (or let it through); False if no integration
+    knows the session."""
+    return bool(_ask(_input_muters, session, muted))
+
+
+def register_echo_installer(installer: EchoInstaller) -> None:
+    if installer not in _echo_installers:
+        _echo_installers.append(installer)
+
+
+def install_echo_canceller(session: object, subscribe: Any) -> Callable[[], None] | None:
+    """Cancel echo in a framework's agent session; the call that undoes it, or ``None``."""
+    remove: Callable[[], None] | None = _ask(_echo_installers, session, subscribe)
+    return remove
 
 
 def load_integration_for(thing: object) -> bool:

@@ -20,6 +20,10 @@ _COLOURS = {
     "speaking": "#54a24b",
     "idle": "#bab0ac",
     "initializing": "#bab0ac",
+    "user": "#72b7b2",
+    "filler": "#54a24b",
+    "hold": "#b279a2",
+    "closing": "#9d755d",
 }
 
 
@@ -64,13 +68,17 @@ def plot_render(
         for ax in (ax_level, ax_spec):
             ax.axvspan(band.start, band.end, color=colour, alpha=0.18, lw=0)
         if band.end - band.start >= 0.08 * (bands[-1].end - bands[0].start):  # room for a label
-            ax_level.text((band.start + band.end) / 2, -6, band.state, ha="center", fontsize=8)
+            ax_level.text(
+                (band.start + band.end) / 2, -6, band.label or band.state, ha="center", fontsize=8
+            )
     ax_level.plot(times, 20 * np.log10(rms), color="black", lw=0.8)
     ax_level.set_ylim(-80, 0)
     ax_level.set_ylabel("level (dBFS, 20 ms)")
     ax_level.set_title(title)
     ax_level.grid(alpha=0.3)
-    ax_spec.specgram(mono + 1e-9, NFFT=1024, Fs=sample_rate, noverlap=512, cmap="magma", vmin=-140)
+    # A -180 dB dither: digital silence (a bed paused under speech) has no log of zero.
+    floor = np.random.default_rng(0).normal(0.0, 1e-9, len(mono))
+    ax_spec.specgram(mono + floor, NFFT=1024, Fs=sample_rate, noverlap=512, cmap="magma", vmin=-140)
     ax_spec.set_ylabel("frequency (Hz)")
     ax_spec.set_xlabel("time (s)")
     ax_spec.set_ylim(0, min(sample_rate / 2, 12000))

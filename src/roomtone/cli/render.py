@@ -26,10 +26,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--thinking", help="sound while the agent thinks")
     parser.add_argument("--tool", help="sound while a tool runs (timeline state 'tool')")
     parser.add_argument(
+        "--tool-sound",
+        action="append",
+        default=[],
+        metavar="NAME=SOUND",
+        help="the sound of one tool, for tool=NAME steps (repeatable); --tool is the rest's",
+    )
+    parser.add_argument("--hold-sound", help="music for hold steps (default: hold_music)")
+    parser.add_argument("--opening", help="a cue at the start, cut when anyone speaks")
+    parser.add_argument("--closing", help="the cue of the closing step, after the speech")
+    parser.add_argument("--give-up", help="what a cue hands over to after --max-play seconds")
+    parser.add_argument("--max-play", type=float, help="seconds before a cue gives up")
+    parser.add_argument(
+        "--ambient-mode",
+        choices=("duck", "gaps"),
+        default="duck",
+        help="duck the bed under speech, or fade it out (gaps: comfort noise between words)",
+    )
+    parser.add_argument("--ambient-volume-db", type=float, help="the bed's level in dB")
+    parser.add_argument(
+        "--infer-wait",
+        action="store_true",
+        help="thinking sound from the user's end of turn to the answer (realtime models)",
+    )
+    parser.add_argument(
         "--timeline",
         required=True,
         help='states and seconds, e.g. "listening:2,thinking:3,speaking:4" (states: '
-        "idle, listening, thinking, tool, speaking)",
+        "idle, listening, thinking, tool, speaking; the call: user:2 (the caller speaks), "
+        "tool=search_flights:3, filler:1, hold:5, closing)",
     )
     parser.add_argument("--out", required=True, help="WAV file to write")
     parser.add_argument("--rate", type=int, default=48000, help="sample rate (default 48000)")
@@ -77,6 +102,16 @@ def render_with_progress(scenario: Scenario) -> tuple[FloatArray, float]:
     return audio, time.perf_counter() - started
 
 
+def _tool_sounds(pairs: list[str]) -> dict[str, str]:
+    sounds: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, sound = pair.partition("=")
+        if not sep or not name.strip() or not sound.strip():
+            raise ValueError(f"--tool-sound {pair!r} must look like NAME=SOUND")
+        sounds[name.strip()] = sound.strip()
+    return sounds
+
+
 def check_writable(flag: str, path: str | None) -> None:
     """Fail before rendering if ``path`` cannot be written, naming the flag the user typed."""
     if path is None:
@@ -94,6 +129,7 @@ _FLAGS = {
     "Ducking.amount_db": "--duck-db",
     "CueOptions.delay": "--thinking-delay",
     "sample_rate": "--rate",
+    "CueOptions.max_play": "--max-play",
 }
 
 
@@ -113,12 +149,15 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
         require_plotting("--plot")
     try:
         Ducking(amount_db=args.duck_db)
-        CueOptions(delay=args.thinking_delay)
+        CueOptions(delay=args.thinking_delay, max_play=args.max_play)
         AudioFormat(args.rate, args.channels)
     except ValueError as exc:
         raise _in_flag_terms(exc) from None
+    steps = parse_timeline(args.timeline)
+    if any(step.state == "closing" for step in steps) and not args.closing:
+        raise ValueError("the timeline has a closing step; give its sound with --closing")
     return Scenario(
-        steps=parse_timeline(args.timeline),
+        steps=steps,
         ambient=args.ambient,
         thinking=args.thinking,
         tool=args.tool,
@@ -128,6 +167,15 @@ def scenario_from_args(args: argparse.Namespace) -> Scenario:
         seed=args.seed,
         duck_db=args.duck_db or None,
         thinking_delay=args.thinking_delay,
+        ambient_volume_db=args.ambient_volume_db,
+        ambient_mode=args.ambient_mode,
+        tool_sounds=_tool_sounds(args.tool_sound),
+        hold_sound=args.hold_sound,
+        opening=args.opening,
+        closing=args.closing,
+        max_play=args.max_play,
+        give_up=args.give_up,
+        infer_wait=args.infer_wait,
     )
 
 

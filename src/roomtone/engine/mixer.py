@@ -11,6 +11,7 @@ the render thread (event loop, sound-card callback or a Pipecat ``mix()``) owns 
 
 from __future__ import annotations
 
+import logging
 import math
 from collections import deque
 from collections.abc import Callable
@@ -27,6 +28,8 @@ from roomtone.format import AudioFormat
 from roomtone.samples import PCM16_SCALE, FloatArray
 
 __all__ = ["Mixer"]
+
+logger = logging.getLogger("roomtone")
 
 Command = Callable[[], None]
 
@@ -71,7 +74,11 @@ class Mixer:
     def apply_commands(self) -> None:
         commands = self._commands
         while commands:
-            commands.popleft()()
+            command = commands.popleft()
+            try:
+                command()
+            except Exception:  # a bad command must not end the output for every other sound
+                logger.exception("roomtone: a mixer command failed and was dropped")
         if self.thinking.busy:
             self.thinking.update(self.position)
         if self.tool.busy:

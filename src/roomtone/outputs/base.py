@@ -50,6 +50,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from roomtone.errors import OutputError
 from roomtone.format import AudioFormat, validate_frame_duration
 from roomtone.outputs.reference import ReferenceTap
 from roomtone.samples import FloatArray
@@ -113,6 +114,22 @@ class AudioOutput(ABC):
         self.frame_duration = validate_frame_duration(frame_duration)
         self.error: Exception | None = None  # why this output stopped, if it failed
         self._on_stop: Callable[[Exception], None] | None = None
+        self._owner: object | None = None  # the player this output plays for
+
+    def claim(self, owner: object) -> None:
+        """Reserve the output for one player; a second player is refused before it touches it
+        (starting it would fail, and undoing that must not close the first player's output)."""
+        if self._owner is not None and self._owner is not owner:
+            raise OutputError(
+                f"{self.describe()} already plays for another player; give each player its "
+                "own output"
+            )
+        self._owner = owner
+
+    def release(self, owner: object) -> None:
+        """Give the output back after a start that failed before it began (loop)."""
+        if self._owner is owner:
+            self._owner = None
 
     @property
     def frame_size(self) -> int:

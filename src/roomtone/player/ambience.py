@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from roomtone.config import AudioConfig, SoundSpec
 from roomtone.engine.mixer import Mixer
@@ -74,9 +75,7 @@ class AmbientBed:
         self.spec, self._voice, self.handle = spec, None, None
         if config is None or playback is None:
             return None
-        faded = AudioConfig(
-            config.source, volume=config.volume, fade_in=max(config.fade_in, crossfade)
-        )
+        faded = replace(config, fade_in=max(config.fade_in, crossfade))  # keeps its fade_out
         voice, handle = self._voices.tracked(faded, playback, Bus.BED)
         mixer.submit(lambda: mixer.add_voice(voice))
         self._voice, self.handle = voice, handle

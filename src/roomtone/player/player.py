@@ -13,23 +13,24 @@ import asyncio
 import logging
 import random
 import threading
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Literal
 
-from roomtone.config import AudioConfig, SoundSpec, check_volume
+from roomtone.config import AudioConfig, SoundSpec, check_seconds, check_volume
 from roomtone.engine.cue import CueOptions
 from roomtone.engine.ducker import Ducking
 from roomtone.engine.voice import DECLICK_SECONDS
 from roomtone.errors import PlayerStateError
 from roomtone.outputs.base import AudioOutput
 from roomtone.outputs.reference import ReferenceTap
-from roomtone.player.cues import check_agent_state, check_user_state
-from roomtone.player.events import AgentState, UserState
+from roomtone.player.call_api import CallControls
 from roomtone.player.handle import PlayHandle
 from roomtone.player.not_given import given
-from roomtone.player.selection import choose, coerce_spec
+from roomtone.player.selection import choose, coerce_spec, cue_spec
 from roomtone.player.session import Session, Sounds, close_output, resolve_target
 from roomtone.player.session_link import SessionLink
-from roomtone.registry import OutputRequest
+from roomtone.player.tool_sounds import DEFAULT_CALL_CONTROL_TOOLS, ToolSounds, ToolSoundSpec
+from roomtone.registry import OutputRequest, install_echo_canceller
 from roomtone.sources.cache import ClipCache
 
 __all__ = ["BackgroundAudioPlayer"]
@@ -40,7 +41,7 @@ _CLOSE_TIMEOUT = 2.0
 _LIVEKIT_STREAM_TIMEOUT_MS = 200  # livekit-agents' default: accepted, as forwarding code passes it
 
 
-class BackgroundAudioPlayer:
+class BackgroundAudioPlayer(CallControls):
     """Ambient, thinking and tool sounds plus on-demand playback, mixed live into one output.
 
     Drop-in for ``livekit.agents.BackgroundAudioPlayer``; the keyword-only extras are roomtone's:
@@ -53,6 +54,7 @@ class BackgroundAudioPlayer:
     disconnected, its track was unpublished) ends the player: every handle settles with a
     ``reason``, the session is no longer followed, and ``play()`` raises; ``aclose()`` still
     releases the rest. LiveKit's ``NOT_GIVEN`` counts as an argument left out.
+    The call's shape, from ``call_control_tools`` to ``infer_wait``: see :class:`CallControls`.
     """
 
     def __init__(
@@ -60,7 +62,7 @@ class BackgroundAudioPlayer:
         *,
         ambient_sound: SoundSpec | None = None,
         thinking_sound: SoundSpec | None = None,
-        tool_sound: SoundSpec | None = None,
+        tool_sound: ToolSoundSpec | None = None,
         stream_timeout_ms: int = 200,
         ducking: Ducking | bool | None = True,
         thinking: CueOptions | None = None,
@@ -73,6 +75,11 @@ class BackgroundAudioPlayer:
         sample_rate: int = 48000,
         num_channels: int = 1,
         frame_duration: float = 0.05,
+        call_control_tools: Iterable[str] = DEFAULT_CALL_CONTROL_TOOLS,
+        give_up_sound: SoundSpec | None = None,
+        opening_sound: SoundSpec | None = None,
+        ambient_mode: Literal["duck", "gaps"] = "duck",
+        infer_wait: bool | None = None,
     ) -> None:
         if stream_timeout_ms != _LIVEKIT_STREAM_TIMEOUT_MS:
             # LiveKit's mixer waits up to this long for each slow stream on every round, which
@@ -85,8 +92,12 @@ class BackgroundAudioPlayer:
             )
         self._sounds = Sounds(
             ambient=coerce_spec(ambient_sound, "ambient_sound"),
-            thinking=coerce_spec(thinking_sound, "thinking_sound"),
-            tool=coerce_spec(tool_sound, "tool_sound"),
+            thinking=cue_spec(thinking_sound, "thinking_sound"),
+            tools=ToolSounds(tool_sound, call_control_tools),
+            give_up=coerce_spec(give_up_sound, "give_up_sound"),
+            opening=coerce_spec(opening_sound, "opening_sound"),
+            ambient_mode=ambient_mode,
+            infer_wait=infer_wait,
             ducking=Ducking() if ducking is True else (ducking or None),
             thinking_options=thinking or CueOptions(),
             tool_options=tool or CueOptions(),
@@ -108,6 +119,8 @@ class BackgroundAudioPlayer:
         self.ambient_handle: PlayHandle | None = None
         self.publication: Any = None
         self._closed = False
+        self._starting: asyncio.Task[None] | None = None  # start()'s steps, while they run
+        self._echo_off: Callable[[], None] | None = None  # undoes cancel_echo=True
         self._lock = asyncio.Lock()
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -164,13 +177,16 @@ class BackgroundAudioPlayer:
         agent_session: Any = None,
         track_publish_options: Any = None,
         output: AudioOutput | None = None,
+        cancel_echo: bool = False,
     ) -> None:
         """Start mixing into ``room`` (a LiveKit room or any roomtone output) or ``output``.
 
         The ambient sound starts at once; ``start()`` raises if it cannot be opened. With an
         ``agent_session`` the thinking (and tool) sounds follow the agent's state. Everything
         is checked before the output starts (before a LiveKit track is published); if a later
-        step fails, what was done is undone and ``start()`` may be called again.
+        step fails, what was done is undone and ``start()`` may be called again. With
+        ``cancel_echo=True`` the session's audio input no longer hears roomtone's audio (nor the
+        agent's own voice) coming back from the caller's loudspeaker (``roomtone[echo]``).
         """
         async with self._lock:
             if self._closed:
@@ -188,30 +204,75 @@ class BackgroundAudioPlayer:
             agent_session = given(agent_session)
             if agent_session is not None:
                 SessionLink.check(agent_session)
+            if cancel_echo and agent_session is None:
+                raise ValueError(
+                    "cancel_echo=True needs agent_session=...: the echo is removed from that "
+                    "session's audio input"
+                )
             rate, channels, frame = self._format
             options = given(track_publish_options)
             request = OutputRequest(self.track_name, options, rate, channels, frame)
             target = resolve_target(given(room), given(output), request)
-            running = await Session.open(
-                target,
-                self._sounds,
-                self._rng,
-                master_volume=self._master_volume,
-                reference=self._reference,
-            )
-            self._loop, self._loop_thread = asyncio.get_running_loop(), threading.get_ident()
-            self._output = target
-            target.on_stop(self._output_stopped)
+            if cancel_echo:
+                self._start_echo_cancelling(agent_session)
             try:
-                await target.start(running.renderer)
-                self._running = running
-                self.ambient_handle = running.bed.handle
-                self.publication = target.publication
-                if agent_session is not None:
-                    self._link = SessionLink(agent_session, self)
+                target.claim(self)  # before anything: a used output is refused, not disturbed
             except BaseException:
-                await self._undo_start(target, running)
+                self._stop_echo_cancelling()
                 raise
+            steps = asyncio.get_running_loop().create_task(
+                self._start_steps(target, agent_session), name="roomtone-start"
+            )
+            self._starting = steps
+            try:
+                await steps
+            except asyncio.CancelledError:
+                if self._closed and steps.cancelled():  # aclose() ran while we started
+                    raise PlayerStateError("aclose() was called while start() ran") from None
+                raise
+            finally:
+                self._starting = None
+                if self._running is None:
+                    self._stop_echo_cancelling()
+                    target.release(self)
+
+    async def _start_steps(self, target: AudioOutput, agent_session: Any) -> None:
+        """Open the sounds, start the output, follow the session; undo all of it on failure."""
+        running = await Session.open(
+            target,
+            self._sounds,
+            self._rng,
+            master_volume=self._master_volume,
+            reference=self._reference,
+        )
+        self._loop, self._loop_thread = asyncio.get_running_loop(), threading.get_ident()
+        self._output = target
+        target.on_stop(self._output_stopped)
+        try:
+            await target.start(running.renderer)
+            self._running = running
+            self.ambient_handle = running.bed.handle
+            self.publication = target.publication
+            if agent_session is not None:
+                self._link = running.flow.follow(SessionLink(agent_session, self))
+        except BaseException:
+            self._running = None
+            await self._undo_start(target, running)
+            raise
+
+    def _start_echo_cancelling(self, agent_session: Any) -> None:
+        self._echo_off = install_echo_canceller(agent_session, self._reference.subscribe)
+        if self._echo_off is None:
+            raise ValueError(
+                "cancel_echo=True works with a livekit.agents AgentSession, got "
+                f"{type(agent_session).__name__}; in Pipecat use "
+                "TransportParams(audio_in_filter=RoomtoneEchoCanceller(mixer))"
+            )
+
+    def _stop_echo_cancelling(self) -> None:
+        remove, self._echo_off = self._echo_off, None
+        if remove is not None:
+            remove()
 
     async def _undo_start(self, target: AudioOutput, running: Session) -> None:
         """A failed ``start()``: stop and release what it began, so a retry starts clean."""
@@ -246,15 +307,21 @@ class BackgroundAudioPlayer:
 
     async def aclose(self) -> None:
         """Stop and release the output; idempotent, never hangs, settles every handle; an
-        output's I/O error is reported on ``error``, not raised."""
+        output's I/O error is reported on ``error``, not raised. A ``start()`` still running
+        (publishing, decoding) is cancelled and undone rather than waited for."""
+        starting = self._starting
+        if starting is not None and not starting.done():
+            self._closed = True
+            starting.cancel()
         async with self._lock:
-            if self._closed:
-                return
+            if self._closed and (starting is None or self._output is None):
+                return  # closed before, or a cancelled start() already undid everything
             self._closed = True
             if self._running is not None:
                 self._running.renderer.close()  # silence from the next block: no window
             if self._link is not None:
                 self._link.detach()
+            self._stop_echo_cancelling()
             try:
                 if self._output is not None:
                     self._output.on_stop(None)
@@ -276,24 +343,6 @@ class BackgroundAudioPlayer:
         config = choose(spec, self._rng)
         return PlayHandle.finished() if config is None else voices.play(config, loop=loop)
 
-    # -- state (called by session links and framework integrations) -----------------------------
-    def set_agent_state(self, state: AgentState) -> None:
-        """Tell the player the agent's state ("thinking", "speaking", ...) yourself."""
-        checked = check_agent_state(state)
-        if (running := self._mixing()) is not None:
-            running.cues.set_agent_state(checked)
-
-    def set_user_state(self, state: UserState) -> None:
-        """Tell the player the user's state ("speaking", "listening" or "away")."""
-        checked = check_user_state(state)
-        if (running := self._mixing()) is not None:
-            running.cues.set_user_state(checked)
-
-    def set_tools_running(self, running: bool) -> None:
-        """Whether any tool call is in progress (drives ``tool_sound``)."""
-        if (live := self._mixing()) is not None:
-            live.cues.set_tools_running(bool(running))
-
     # -- live control ---------------------------------------------------------------------------
     @property
     def master_volume(self) -> float:
@@ -308,6 +357,7 @@ class BackgroundAudioPlayer:
     def set_master_volume(self, volume: float, ramp: float = 0.1) -> None:
         """Scale the whole mix, ramped over ``ramp`` seconds."""
         level = check_volume("volume", volume)
+        ramp = check_seconds("ramp", ramp)
         if (running := self._mixing()) is None:
             return
         mixer = running.mixer
@@ -315,21 +365,12 @@ class BackgroundAudioPlayer:
         frames = mixer.format.frames(max(ramp, DECLICK_SECONDS))
         mixer.submit(lambda: mixer.master.set(level, frames))
 
-    def pause_ambient(self, fade: float = 0.5) -> None:
-        """Fade the ambient bed out and hold its place."""
-        if (running := self._mixing()) is not None:
-            running.bed.pause(fade)
-
-    def resume_ambient(self, fade: float = 0.5) -> None:
-        """Fade the ambient bed back in where it paused."""
-        if (running := self._mixing()) is not None:
-            running.bed.resume(fade)
-
     def set_ambient(self, sound: SoundSpec | None, crossfade: float = 2.0) -> PlayHandle | None:
         """Replace the ambient bed, crossfading over ``crossfade`` seconds (a scene change).
 
         The new sound is opened first: a missing file raises and the current bed plays on.
         """
+        crossfade = check_seconds("crossfade", crossfade)
         bed = self._live().bed
         self.ambient_handle = bed.replace(sound, crossfade)
         return self.ambient_handle

@@ -20,11 +20,15 @@ from roomtone.engine.mixer import Mixer
 from roomtone.outputs.base import AudioOutput
 from roomtone.outputs.reference import ReferenceTap
 from roomtone.player.ambience import AmbientBed
+from roomtone.player.call_flow import BedPauses, CallFlow
+from roomtone.player.call_state import CallState
 from roomtone.player.completions import Completions
 from roomtone.player.cues import CuePolicy
+from roomtone.player.hold import HoldMusic
 from roomtone.player.opener import SoundOpener
 from roomtone.player.renderer import PlayerRenderer
-from roomtone.player.selection import is_stream
+from roomtone.player.selection import choose, is_stream
+from roomtone.player.tool_sounds import ToolSounds
 from roomtone.player.voices import VoiceMaker
 from roomtone.registry import OutputRequest, resolve_output
 from roomtone.sources.cache import ClipCache
@@ -42,12 +46,22 @@ class Sounds:
 
     ambient: list[AudioConfig] | AudioConfig | None
     thinking: list[AudioConfig] | AudioConfig | None
-    tool: list[AudioConfig] | AudioConfig | None
+    tools: ToolSounds
     ducking: Ducking | None
     thinking_options: CueOptions
     tool_options: CueOptions
     random_start: bool
     cache: ClipCache | None
+    give_up: list[AudioConfig] | AudioConfig | None = None
+    opening: list[AudioConfig] | AudioConfig | None = None
+    ambient_mode: str = "duck"
+    """``"gaps"``: the bed pauses under the agent's speech instead of ducking."""
+    infer_wait: bool | None = None
+    """``None``: infer the wait when the followed session runs a realtime model."""
+
+    def __post_init__(self) -> None:
+        if self.ambient_mode not in ("duck", "gaps"):
+            raise ValueError(f"ambient_mode must be one of duck, gaps, got {self.ambient_mode!r}")
 
 
 def resolve_target(room: Any, output: AudioOutput | None, request: OutputRequest) -> AudioOutput:
@@ -87,12 +101,12 @@ class Session:
         self,
         renderer: PlayerRenderer,
         voices: VoiceMaker,
-        cues: CuePolicy,
+        flow: CallFlow,
         bed: AmbientBed,
         completions: Completions,
     ) -> None:
         self.renderer, self.mixer, self.voices = renderer, renderer.mixer, voices
-        self.cues, self.bed, self.completions = cues, bed, completions
+        self.flow, self.bed, self.completions = flow, bed, completions
 
     @classmethod
     async def open(
@@ -123,21 +137,23 @@ class Session:
         await asyncio.gather(
             *(
                 opener.checked_clip(config, _CUE_CHECK_SECONDS)
-                for spec in (sounds.thinking, sounds.tool)
+                for spec in (sounds.thinking, sounds.give_up, *sounds.tools.fixed())
                 for config in (spec if isinstance(spec, list) else [spec] if spec else [])
                 if not is_stream(config.source)
             )
         )
         completions = Completions(asyncio.get_running_loop(), target.delivered_frames)
         voices = VoiceMaker(opener, mixer, completions)
+        state = CallState(sounds.tools, infer_wait=bool(sounds.infer_wait))
         cues = CuePolicy(
             mixer,
             voices,
             rng,
+            state,
             thinking_sound=sounds.thinking,
-            tool_sound=sounds.tool,
             thinking=sounds.thinking_options,
             tool=sounds.tool_options,
+            give_up_sound=sounds.give_up,
         )
         bed = AmbientBed(sounds.ambient, voices, rng, random_start=sounds.random_start)
         try:
@@ -145,7 +161,20 @@ class Session:
         except BaseException:
             await opener.aclose()
             raise
-        return cls(PlayerRenderer(mixer, completions, reference), voices, cues, bed, completions)
+        flow = CallFlow(
+            mixer,
+            state,
+            cues,
+            HoldMusic(opener, mixer),
+            BedPauses(bed.pause, bed.resume),
+            gaps=(sounds.ducking or Ducking()) if sounds.ambient_mode == "gaps" else None,
+            infer_wait_auto=sounds.infer_wait is None,
+        )
+        opening = choose(sounds.opening, rng) if sounds.opening is not None else None
+        if opening is not None:
+            flow.open(lambda config: voices.play(config, loop=False), opening)
+        renderer = PlayerRenderer(mixer, completions, reference)
+        return cls(renderer, voices, flow, bed, completions)
 
     async def release(self, reason: str | None = None) -> None:
         """After the output closed: stop stream feeders, settle every handle with ``reason``
@@ -153,4 +182,5 @@ class Session:
         try:
             await self.voices.opener.aclose()
         finally:
+            self.flow.close()
             self.completions.settle_all(reason)

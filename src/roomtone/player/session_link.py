@@ -2,16 +2,20 @@
 
 Works with livekit-agents' ``AgentSession`` and anything else with ``.on``/``.off`` emitting the
 same events (``agent_state_changed``, ``user_state_changed``, ``tool_execution_updated``).
+The link also acts on the session for the call's shape: it tells whether the session runs a
+realtime model (no thinking state), waits for its queued speech, and mutes the caller on hold.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
 
 from roomtone.player.events import AgentState, UserState
+from roomtone.registry import mute_session_input
 
-__all__ = ["SessionLink", "StateSink"]
+__all__ = ["NamedToolSink", "SessionLink", "StateSink"]
 
 logger = logging.getLogger("roomtone")
 
@@ -24,14 +28,22 @@ class StateSink(Protocol):
     def set_tools_running(self, running: bool) -> None: ...
 
 
+@runtime_checkable
+class NamedToolSink(StateSink, Protocol):
+    """A sink that picks sounds by tool name (the player): it gets the calls themselves."""
+
+    def set_running_tools(self, tools: Mapping[str, str]) -> None: ...
+
+
 class SessionLink:
     """Subscribes to a session's events until ``detach()``; all of them, or none if one fails."""
 
-    def __init__(self, session: Any, sink: StateSink) -> None:
+    def __init__(self, session: Any, sink: NamedToolSink) -> None:
         self.check(session)
         self._session = session
         self._sink = sink
-        self._running: set[str] = set()
+        self._running: dict[str, str] = {}
+        self.realtime = _runs_realtime_model(session)
         self._handlers = {
             "agent_state_changed": self._on_agent_state,
             "user_state_changed": self._on_user_state,
@@ -86,9 +98,36 @@ class SessionLink:
         kind = getattr(update, "type", "")
         if kind == "tool_call_started":
             call = getattr(update, "function_call", None)
-            self._running.add(str(getattr(call, "call_id", id(update))))
+            call_id = str(getattr(call, "call_id", id(update)))
+            self._running[call_id] = str(getattr(call, "name", ""))
         elif kind == "tool_call_ended":
-            self._running.discard(str(getattr(update, "call_id", "")))
+            self._running.pop(str(getattr(update, "call_id", "")), None)
         else:
+            return  # progress updates and reply states change nothing that sounds
+        self._sink.set_running_tools(dict(self._running))
+
+    async def wait_for_speech(self) -> None:
+        """Until the speech the session has queued has been played (``wait_for_idle``)."""
+        wait = getattr(self._session, "wait_for_idle", None)
+        if not callable(wait):
             return
-        self._sink.set_tools_running(bool(self._running))
+        try:
+            await wait()
+        except RuntimeError as exc:  # not running, or closing: there is nothing left to hear
+            logger.debug("roomtone: not waiting for the session's speech: %s", exc)
+
+    def set_input_muted(self, muted: bool) -> None:
+        """Stop (or restart) the caller's audio into the session."""
+        session = self._session
+        if mute_session_input(session, muted):
+            return
+        agent_input = getattr(session, "input", None)
+        enable = getattr(agent_input, "set_audio_enabled", None)
+        if callable(enable):
+            enable(not muted)
+
+
+def _runs_realtime_model(session: Any) -> bool:
+    """A realtime (speech-to-speech) model goes listening -> speaking with no thinking state."""
+    model = getattr(session, "llm", None)
+    return any(cls.__name__ == "RealtimeModel" for cls in type(model).__mro__)

@@ -43,7 +43,9 @@ def _check_file(path: str) -> os.stat_result:
         st = os.stat(path)
     except FileNotFoundError:
         raise AudioFileNotFoundError(
-            f"audio file '{path}' does not exist; check the path", source=path
+            f"audio file '{path}' does not exist; check the path, or name a built-in sound: "
+            f"{BuiltinAudioClip.names()}",
+            source=path,
         ) from None
     except OSError as exc:
         raise AudioFileNotFoundError(

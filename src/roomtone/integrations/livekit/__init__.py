@@ -12,6 +12,9 @@ output resolver and adapters with :mod:`roomtone.registry`, which imports it by 
 first time it meets a LiveKit object.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from roomtone.errors import MissingExtraError
 
 try:
@@ -20,7 +23,7 @@ except ImportError as exc:
     raise MissingExtraError("LiveKit support", "livekit") from exc
 
 from roomtone import registry
-from roomtone.integrations.livekit.adapters import read_frame, read_sound
+from roomtone.integrations.livekit.adapters import mute_agent_session, read_frame, read_sound
 from roomtone.integrations.livekit.console import ConsoleOutput, console_instance
 from roomtone.integrations.livekit.output import (
     DEFAULT_FRAME_DURATION,
@@ -31,9 +34,21 @@ from roomtone.integrations.livekit.output import (
 from roomtone.integrations.livekit.pump import LANES, Pump
 from roomtone.integrations.livekit.room import is_livekit_room, output_for_room, resolve_room
 
+
+def _install_echo(session: object, subscribe: Any) -> Callable[[], None] | None:
+    """``start(cancel_echo=True)`` for an AgentSession (loads livekit-agents only then)."""
+    if type(session).__module__.partition(".")[0] != "livekit":
+        return None
+    from roomtone.integrations.livekit.echo import install_session_echo
+
+    return install_session_echo(session, subscribe)
+
+
 registry.register_output_resolver(resolve_room)
 registry.register_frame_adapter(read_frame)
 registry.register_sound_adapter(read_sound)
+registry.register_input_muter(mute_agent_session)
+registry.register_echo_installer(_install_echo)
 
 __all__ = [
     "DEFAULT_FRAME_DURATION",

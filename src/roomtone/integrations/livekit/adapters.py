@@ -16,7 +16,7 @@ from livekit import rtc
 
 from roomtone.config import AudioConfig, BuiltinAudioClip
 
-__all__ = ["read_frame", "read_sound"]
+__all__ = ["mute_agent_session", "read_frame", "read_sound"]
 
 
 def read_frame(frame: Any) -> tuple[np.ndarray[Any, Any], int] | None:
@@ -51,3 +51,14 @@ def read_sound(item: Any) -> AudioConfig | BuiltinAudioClip | None:
             fade_out=getattr(item, "fade_out", 0.0),
         )
     return None
+
+
+def mute_agent_session(session: Any, muted: bool) -> bool | None:
+    """Hold with ``mute_input`` for an ``AgentSession`` (``livekit.agents`` is imported only
+    now, when a session is being muted)."""
+    if not (type(session).__module__.startswith("livekit.agents") and hasattr(session, "input")):
+        return None
+    from roomtone.integrations.livekit.input_gate import set_input_muted
+
+    set_input_muted(session, muted)
+    return True

@@ -5,6 +5,7 @@
     player = BackgroundAudioPlayer(ambient_sound=..., thinking_sound=..., tool_sound=...)
     transport = SomeTransport(params=TransportParams(audio_out_mixer=RoomtoneMixer(player)))
     worker = PipelineWorker(pipeline, observers=[RoomtoneObserver(player)])
+    # and RoomtoneInputGate(player) after transport.input() for hold(mute_input=True)
 
 Needs the extra: ``pip install 'roomtone[pipecat]'``. Nothing else in roomtone imports Pipecat.
 """
@@ -17,6 +18,8 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised in a subprocess by the tests
     raise MissingExtraError("Pipecat support", "pipecat") from exc
 
+from roomtone.integrations.pipecat.echo import RoomtoneEchoCanceller
+from roomtone.integrations.pipecat.input_gate import RoomtoneInputGate
 from roomtone.integrations.pipecat.mixer import RoomtoneMixer
 from roomtone.integrations.pipecat.observer import RoomtoneObserver
 from roomtone.integrations.pipecat.output import PullOutput
@@ -29,6 +32,8 @@ __all__ = [
     "PipelineStateTracker",
     "PullOutput",
     "RealtimePacer",
+    "RoomtoneEchoCanceller",
+    "RoomtoneInputGate",
     "RoomtoneMixer",
     "RoomtoneObserver",
     "check_settings",

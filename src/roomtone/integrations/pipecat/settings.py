@@ -14,8 +14,11 @@ from dataclasses import dataclass, field, replace
 
 from roomtone.config import (
     MAX_VOLUME,
+    MAX_VOLUME_DB,
+    MIN_VOLUME_DB,
     AudioConfig,
     SoundSpec,
+    check_range,
     check_seconds,
     check_volume,
 )
@@ -26,6 +29,7 @@ __all__ = ["ALLOWED_KEYS", "SettingsUpdate", "check_settings", "parse_settings"]
 ALLOWED_KEYS: dict[str, str] = {
     "sound": "the ambient bed: a name from sounds=, a built-in name, a path or an AudioConfig",
     "volume": f"background level, 0 to {MAX_VOLUME:g} (ramped)",
+    "volume_db": f"that level in dB, {MIN_VOLUME_DB:g} to {MAX_VOLUME_DB:.2f} (not with volume)",
     "loop": "True to loop the bed, False to let it play to its end",
     "crossfade": "seconds for this 'sound' change (default: the mixer's crossfade)",
     "ramp": "seconds for this 'volume' change (default: the mixer's volume_ramp)",
@@ -56,6 +60,11 @@ def _seconds(key: str, value: object) -> float:
 
 def _volume(value: object) -> float:
     return check_volume("setting 'volume'", value)
+
+
+def _volume_db(value: object) -> float:
+    db = check_range("setting 'volume_db'", value, MIN_VOLUME_DB, MAX_VOLUME_DB, " dB")
+    return min(10 ** (db / 20), MAX_VOLUME)
 
 
 def _check_files(spec: list[AudioConfig] | AudioConfig) -> None:
@@ -103,8 +112,11 @@ def parse_settings(
             if key == "sound":
                 sound = resolve_sound(value, sounds or {})
                 update = replace(update, has_sound=True, sound=sound)
-            elif key == "volume":
-                update = replace(update, volume=_volume(value))
+            elif key in ("volume", "volume_db"):
+                if "volume" in settings and "volume_db" in settings:
+                    raise ValueError("give setting 'volume' or 'volume_db', not both")
+                level = _volume(value) if key == "volume" else _volume_db(value)
+                update = replace(update, volume=level)
             elif key == "loop":
                 if not isinstance(value, bool):
                     raise TypeError(f"setting 'loop' must be True or False, got {value!r}")

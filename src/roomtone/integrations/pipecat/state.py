@@ -29,7 +29,7 @@ from pipecat.processors.frame_processor import FrameDirection
 
 from roomtone.errors import PlayerStateError
 from roomtone.player.events import AgentState, UserState
-from roomtone.player.session_link import StateSink
+from roomtone.player.session_link import NamedToolSink, StateSink
 
 __all__ = ["PipelineStateTracker"]
 
@@ -51,9 +51,10 @@ class PipelineStateTracker:
         self.agent_state: AgentState = "listening"
         self.user_state: UserState = "listening"
         self.tool_calls: set[str] = set()
+        self.tool_names: dict[str, str] = {}  # call id -> function name, for named sounds
         self._told_agent = ""
         self._told_user = ""
-        self._told_tools = False
+        self._told_tools: dict[str, str] | None = None
         self._synced_once = False
 
     @property
@@ -80,24 +81,43 @@ class PipelineStateTracker:
         elif isinstance(frame, (BotStoppedSpeakingFrame, InterruptionFrame)):
             self.agent_state = "listening"
         elif isinstance(frame, FunctionCallsStartedFrame):
-            self.tool_calls.update(str(call.tool_call_id) for call in frame.function_calls)
+            for call in frame.function_calls:
+                self._tool_started(str(call.tool_call_id), str(call.function_name))
         elif isinstance(frame, FunctionCallInProgressFrame):
             if self._async_tools or frame.cancel_on_interruption:
-                self.tool_calls.add(str(frame.tool_call_id))
+                self._tool_started(str(frame.tool_call_id), str(frame.function_name))
             else:
-                self.tool_calls.discard(str(frame.tool_call_id))
+                self._tool_ended(str(frame.tool_call_id))
         elif isinstance(frame, FunctionCallResultFrame):
             properties = frame.properties
             if properties is None or properties.is_final:
-                self.tool_calls.discard(str(frame.tool_call_id))
+                self._tool_ended(str(frame.tool_call_id))
         elif isinstance(frame, FunctionCallCancelFrame):
-            self.tool_calls.discard(str(frame.tool_call_id))
+            self._tool_ended(str(frame.tool_call_id))
         elif isinstance(frame, (EndFrame, CancelFrame)):
             self.agent_state, self.user_state = "idle", "listening"
             self.tool_calls.clear()
+            self.tool_names.clear()
         else:
             return False
         return True
+
+    def _tool_started(self, call_id: str, name: str) -> None:
+        self.tool_calls.add(call_id)
+        self.tool_names[call_id] = name
+
+    def _tool_ended(self, call_id: str) -> None:
+        self.tool_calls.discard(call_id)
+        self.tool_names.pop(call_id, None)
+
+    def _sync_tools(self, player: StateSink, first: bool) -> None:
+        """Names to a player that picks sounds by tool; "running or not" to any other sink."""
+        if isinstance(player, NamedToolSink):
+            if first or self.tool_names != self._told_tools:
+                player.set_running_tools(dict(self.tool_names))
+        elif first or self.tools_running != bool(self._told_tools):
+            player.set_tools_running(self.tools_running)
+        self._told_tools = dict(self.tool_names)
 
     def _sync(self) -> None:
         player = self._player
@@ -111,9 +131,7 @@ class PipelineStateTracker:
             if first or self.agent_state != self._told_agent:
                 player.set_agent_state(self.agent_state)
                 self._told_agent = self.agent_state
-            if first or self.tools_running != self._told_tools:
-                player.set_tools_running(self.tools_running)
-                self._told_tools = self.tools_running
+            self._sync_tools(player, first)
             self._synced_once = True
         except PlayerStateError as exc:  # closed under us: the call is ending
             logger.debug("roomtone: state not forwarded: %s", exc)
