@@ -119,14 +119,15 @@ export class CueController {
     this.deadline = skipDelay ? now : now + this.frames(this.options.delay);
   }
 
-  /** The state left. */
-  deactivate(now: number): void {
+  /** The state left; `atOnce` skips the minimum play time (the agent speaks). */
+  deactivate(now: number, atOnce = false): void {
     if (this.phaseValue === "waiting") {
       this.phaseValue = "idle";
       this.factory = null;
     } else if (this.phaseValue === "playing") {
       this.phaseValue = "releasing";
-      this.deadline = Math.max(now, this.startedAt + this.frames(this.options.minPlay));
+      const least = atOnce ? now : this.startedAt + this.frames(this.options.minPlay);
+      this.deadline = Math.max(now, least);
     }
   }
 

@@ -134,6 +134,7 @@ export class BackgroundAudioPlayer implements Renderer {
   private toolsRunning = false;
   private thinkingOn = false;
   private toolOn = false;
+  private toolHeldBack = false; // a running tool's sound waits behind the agent's speech
 
   constructor(options: BackgroundAudioPlayerOptions = {}) {
     for (const key of Object.keys(options)) {
@@ -400,15 +401,16 @@ export class BackgroundAudioPlayer implements Renderer {
     spec: ResolvedConfig[] | ResolvedConfig | null,
     options: CueOptions,
     on: boolean,
-    handover: boolean,
+    skipDelay: boolean,
+    atOnce: boolean,
   ): void {
     const mixer = this.mixer;
     if (spec === null) return;
     if (on) {
       const factory = this.cueFactory(spec, options);
-      mixer.submit(() => cue.activate(mixer.position, factory, handover));
+      mixer.submit(() => cue.activate(mixer.position, factory, skipDelay));
     } else {
-      mixer.submit(() => cue.deactivate(mixer.position));
+      mixer.submit(() => cue.deactivate(mixer.position, atOnce));
     }
   }
 
@@ -437,19 +439,30 @@ export class BackgroundAudioPlayer implements Renderer {
     this.updateCues();
   }
 
+  /**
+   * The same rules as the Python player: the tool sound plays while a tool runs and the agent
+   * is not speaking (it comes back, without a second delay, if the tool is still running
+   * after the speech); the thinking sound plays while the agent thinks and no tool sound is
+   * pending. When the agent starts speaking, cues end without their minimum play time.
+   */
   private updateCues(): void {
     const mixer = this.mixer;
-    const toolOn = this.toolsRunning && this.toolSound !== null;
-    const thinkingOn = this.agentState === "thinking" && !toolOn;
+    const speaking = this.agentState === "speaking";
+    const toolPending = this.toolsRunning && this.toolSound !== null;
+    const toolOn = toolPending && !speaking;
+    const thinkingOn = this.agentState === "thinking" && !toolPending;
     // Thinking handing over to a tool (or back) is one busy stretch: no second delay.
     const handover = toolOn !== this.toolOn && thinkingOn !== this.thinkingOn;
     if (toolOn !== this.toolOn) {
+      // Back after speech with the tool still running: the wait goes on, no new delay.
+      const skip = handover || this.toolHeldBack;
       this.toolOn = toolOn;
-      this.setCue(mixer.tool, this.toolSound, this.toolOptions, toolOn, handover);
+      this.setCue(mixer.tool, this.toolSound, this.toolOptions, toolOn, skip, speaking);
     }
+    this.toolHeldBack = toolPending && !toolOn;
     if (thinkingOn !== this.thinkingOn) {
       this.thinkingOn = thinkingOn;
-      this.setCue(mixer.thinking, this.thinkingSound, this.thinkingOptions, thinkingOn, handover);
+      this.setCue(mixer.thinking, this.thinkingSound, this.thinkingOptions, thinkingOn, handover, speaking);
     }
   }
 
