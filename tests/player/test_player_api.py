@@ -289,3 +289,15 @@ async def test_unknown_states_are_refused_by_name(
     session.set_agent_state("pondering")
     assert "unknown agent state 'pondering'" in caplog.text
     await player.aclose()
+
+
+@pytest.mark.parametrize("seconds", [0.5, 0.49])
+async def test_a_sound_ending_in_the_last_block_of_an_advance_settles(
+    tone_file: Callable[..., str], seconds: float
+) -> None:
+    player, renderer = await started()
+    handle = player.play(tone_file(1000, seconds))
+    await renderer.advance(0.5)  # the sound's last frame is in the last block rendered
+    await asyncio.wait_for(handle.wait_for_playout(), 5)  # nothing more will be rendered
+    assert handle.reason is None
+    await player.aclose()

@@ -7,11 +7,10 @@ under the limiter's ceiling, and once the player is closed every handle it gave 
 from __future__ import annotations
 
 import asyncio
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -27,11 +26,20 @@ from signals import tone_wav
 
 RATE = 16000
 CEILING = 10 ** (-1.0 / 20) + 1e-6
-_DIR = Path(tempfile.mkdtemp(prefix="roomtone-stateful-"))
-FILES = [tone_wav(_DIR / f"t{f}.wav", f, s, RATE, amp=0.5) for f, s in ((300, 1.5), (900, 0.4))]
-LOUD = tone_wav(_DIR / "loud.wav", 2000, 0.8, RATE, amp=0.99)
+FILES: list[str] = []  # a bed and a short cue, written by the sound_files fixture
+LOUD: list[str] = []  # a near full-scale tone (one path)
 STATES = ["initializing", "idle", "listening", "thinking", "speaking"]
 volumes = st.floats(min_value=-1.0, max_value=5.0, allow_nan=False)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def sound_files(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The machine's sounds, in a folder pytest owns and cleans up (not one left in /tmp)."""
+    folder = tmp_path_factory.mktemp("stateful")
+    FILES[:] = [
+        tone_wav(folder / f"t{f}.wav", f, s, RATE, amp=0.5) for f, s in ((300, 1.5), (900, 0.4))
+    ]
+    LOUD[:] = [tone_wav(folder / "loud.wav", 2000, 0.8, RATE, amp=0.99)]
 
 
 class PlayerMachine(RuleBasedStateMachine):
@@ -42,7 +50,7 @@ class PlayerMachine(RuleBasedStateMachine):
         self.player = BackgroundAudioPlayer(
             ambient_sound=AudioConfig(FILES[0], volume=0.8),
             thinking_sound=FILES[1],
-            tool_sound=LOUD,
+            tool_sound=LOUD[0],
             seed=3,
         )
         self.started = False
@@ -74,7 +82,7 @@ class PlayerMachine(RuleBasedStateMachine):
 
     @rule(index=st.integers(0, 2), loop=st.booleans(), volume=volumes)
     def play(self, index: int, loop: bool, volume: float) -> None:
-        source = [*FILES, LOUD][index]
+        source = [*FILES, *LOUD][index]
         if not 0 <= volume <= 4:
             try:
                 AudioConfig(source, volume=volume)

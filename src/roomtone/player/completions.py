@@ -44,9 +44,17 @@ class Completions:
         self.finished_sounds.append((end, handle, error))
 
     def after_block(self) -> None:
-        """Called after a block that left sounds to settle (render thread): now or on the loop."""
+        """Called after a block that left sounds to settle (render thread).
+
+        Outputs render a block, then count it as delivered. So on the loop's own thread this
+        settles what earlier blocks delivered at once, and looks again in a callback, after the
+        output's current step has counted this block: else a sound ending in the last block of
+        a run (an offline ``advance()``, a transport's last ``mix()``) would never settle.
+        """
         if threading.get_ident() == self._loop_thread:
             self.settle()
+            if self.waiting:
+                self._loop.call_soon(self.settle)
         elif not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self.settle)
 

@@ -47,3 +47,24 @@ async def test_a_hanging_capture_neither_stops_the_others_nor_hangs_close(
     assert handle.done()
     await grows(captured, healthy.source, 10)  # type: ignore[attr-defined]
     await players[1].aclose()
+
+
+async def test_a_capture_that_never_returns_ends_its_player_with_a_reason(
+    tone_file: Callable[..., str],
+) -> None:
+    player = BackgroundAudioPlayer(ambient_sound=tone_file(300))
+    await player.start(room=stand_in_room())
+    output = player.output
+    assert output is not None
+
+    async def never_returns(frame: Any) -> None:
+        await asyncio.Event().wait()
+
+    output.source.capture_frame = never_returns  # type: ignore[attr-defined]
+    handle = player.play(tone_file(1000, 0.2))
+    await asyncio.wait_for(handle.wait_for_playout(), 10)  # settles without aclose()
+    assert isinstance(output.error, TimeoutError)
+    assert "'background_audio'" in str(player.error) and "did not return" in str(player.error)
+    assert handle.reason is not None and "did not return" in handle.reason
+    assert not output.busy
+    await asyncio.wait_for(player.aclose(), 5)

@@ -178,6 +178,63 @@ async def test_a_failed_publish_can_be_retried(
     await player.aclose()
 
 
+def closed_sources(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Records every ``rtc.AudioSource`` closed from now on."""
+    closed: list[Any] = []
+    original = rtc.AudioSource.aclose
+
+    async def aclose(self: Any) -> None:
+        closed.append(self)
+        await original(self)
+
+    monkeypatch.setattr(rtc.AudioSource, "aclose", aclose)
+    return closed
+
+
+async def test_a_disconnect_while_publishing_fails_start_and_releases_the_source(
+    room: Any, tone_file: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed = closed_sources(monkeypatch)
+    participant = room.local_participant
+    publish = participant.publish_track
+
+    async def publish_then_drop(track: Any, options: Any = None) -> Any:
+        publication = await publish(track, options)
+        room.set_connected(False)  # the connection drops for good before publish returns
+        room.emit("disconnected", rtc.DisconnectReason.ROOM_DELETED)
+        return publication
+
+    participant.publish_track = publish_then_drop
+    player = BackgroundAudioPlayer(ambient_sound=tone_file(300))
+    with pytest.raises(OutputError, match=r"disconnected \(ROOM_DELETED\)"):
+        await player.start(room=room)
+    assert not player.started and player.output is None
+    assert len(closed) == 1
+    await player.aclose()
+
+
+async def test_a_start_cancelled_while_publishing_releases_the_source(
+    room: Any, tone_file: Callable[..., str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed = closed_sources(monkeypatch)
+    publishing = asyncio.Event()
+
+    async def publish_forever(track: Any, options: Any = None) -> Any:
+        publishing.set()
+        await asyncio.Event().wait()
+
+    room.local_participant.publish_track = publish_forever
+    player = BackgroundAudioPlayer(ambient_sound=tone_file(300))
+    start = asyncio.ensure_future(player.start(room=room))
+    await asyncio.wait_for(publishing.wait(), 10)
+    start.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await start
+    assert not player.started
+    assert len(closed) == 1
+    await player.aclose()
+
+
 # -- 3. LiveKit's NOT_GIVEN ---------------------------------------------------------------------
 async def _start_like_livekit_code(
     player: Any,

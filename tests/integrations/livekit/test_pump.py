@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -35,6 +36,9 @@ class FakeFeed:
     async def step(self) -> None:
         self.steps += 1
         self._next = max(self._next + self._period, time.monotonic() - self._period)
+
+    def describe(self) -> str:
+        return f"FakeFeed({self.name!r})"
 
     def fail(self, exc: Exception) -> None:
         self.failures.append(exc)
@@ -89,3 +93,32 @@ async def test_a_feed_whose_step_raises_is_dropped_alone() -> None:
     assert len(broken.failures) == 1 and healthy.steps >= 0.2 / BLOCK / 2
     pump.remove(healthy)
     await asyncio.sleep(0.05)
+
+
+async def wait_until(condition: Callable[[], bool], what: str, patience: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    while not condition():
+        assert loop.time() < deadline, f"{what}: not within {patience:.0f} s"
+        await asyncio.sleep(0.01)
+
+
+async def test_a_feed_added_while_the_pump_winds_down_is_served() -> None:
+    pump = Pump(asyncio.get_running_loop())
+    leaving = FakeFeed("leaving")
+    in_capture = asyncio.Event()
+
+    async def slow_capture() -> None:
+        in_capture.set()
+        await asyncio.sleep(0.05)  # a capture in flight when its session closes
+
+    leaving.step = slow_capture  # type: ignore[method-assign]
+    pump.add(leaving)
+    await asyncio.wait_for(in_capture.wait(), 10)
+    pump.remove(leaving)  # no feeds left: the pump task ends, cancelling the busy lane
+    await asyncio.sleep(0)  # ...and is now awaiting that lane in its finally
+    arriving = FakeFeed("arriving")
+    pump.add(arriving)  # a new session on the same loop, while the task is still alive
+    await wait_until(lambda: arriving.steps >= 3, "the feed added during wind-down was served")
+    pump.remove(arriving)
+    await wait_until(lambda: pump._task is not None and pump._task.done(), "the pump ended")

@@ -140,20 +140,26 @@ class RoomOutput(AudioOutput):
         options = self.publish_options
         if options is None:
             options = rtc.TrackPublishOptions()
+        self.track = track
+        self._listen(True)  # from before publishing: a disconnect meanwhile must not be missed
         try:
             publish = self.room.local_participant.publish_track(track, options)
             self.publication = await asyncio.wait_for(publish, self.publish_timeout)
-        except Exception as exc:
+            if self.error is not None:  # the room disconnected (or took the track) meanwhile
+                raise self.error
+        except BaseException as exc:  # a failure, or start() cancelled: release the source
+            self._listen(False)
             await source.aclose()
+            if not isinstance(exc, Exception):
+                raise
             raise OutputError(f"could not publish track {self.track_name!r}: {exc}") from exc
-        self.source, self.track, self._renderer = source, track, renderer
+        self.source, self._renderer = source, renderer
         n, ch = self.frame_size, fmt.num_channels
         # A block may stretch to realign with the pump's grid (first block, after a stall).
         self._max_block = n + fmt.frames(self.max_lead + 2 * WINDOW)
         self._frame = rtc.AudioFrame.create(fmt.sample_rate, ch, n)  # reused on schedule
         self._idle = asyncio.Event()
         self._idle.set()
-        self._listen(True)
         self._pump = pump_for_running_loop()
         self._pump.add(self)
 

@@ -6,8 +6,9 @@ to all events), so N outputs with their own tasks cost O(N²) wake-ups. The pump
 when outputs are due (they keep their due times on a shared grid), then a few *lanes* (at most
 :data:`LANES`) capture for them one after another: at most ``LANES`` captures are pending at
 any time and the loop does one timer wake-up per block for all sessions. A capture that fails
-ends only its own output; a lane stuck in a capture that never returns stops being counted,
-so the others keep going.
+ends only its own output; so does one that has not returned after :data:`STUCK` seconds (a
+wedged SDK or room): its lane is cancelled and its output told with a ``TimeoutError``, so
+the others keep going and its player ends instead of looking alive forever.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Protocol
 
 from roomtone.loops import PerLoop
 
-__all__ = ["LANES", "Feed", "Pump", "pump_for_running_loop"]
+__all__ = ["LANES", "STUCK", "Feed", "Pump", "pump_for_running_loop"]
 
 logger = logging.getLogger("roomtone")
 
@@ -34,8 +35,11 @@ PER_LANE = 16
 WINDOW = 0.01
 """Outputs due within this many seconds are served in the same wake-up."""
 
-_STUCK = 1.0  # a lane whose capture has not returned for this long no longer counts
+STUCK = 1.0
+"""Seconds a capture may take before its output is dropped (a healthy one returns at once)."""
+
 _STOP_TIMEOUT = 0.5
+_LATE = 0.1  # woken this much after the planned time: the loop stalled, captures lag with it
 
 
 class Feed(Protocol):
@@ -51,6 +55,10 @@ class Feed(Protocol):
         """Render one block and capture it; raises if the output cannot go on."""
         ...
 
+    def describe(self) -> str:
+        """A short name for messages (the output and its track)."""
+        ...
+
     def fail(self, exc: Exception) -> None:
         """The output's capture failed: stop feeding it (the pump has already dropped it)."""
         ...
@@ -64,7 +72,8 @@ class Pump:
         self.origin = time.monotonic()  # feeds align their due times to origin + k * block
         self._feeds: list[Feed] = []
         self._queue: deque[Feed] = deque()
-        self._lanes: dict[asyncio.Task[None], float] = {}
+        self._lanes: dict[asyncio.Task[None], float] = {}  # lane -> when its step began
+        self._serving: dict[asyncio.Task[None], Feed] = {}  # lane -> the feed it is stepping
         self._task: asyncio.Task[None] | None = None
         self._wake: asyncio.Future[None] | None = None
 
@@ -86,9 +95,13 @@ class Pump:
             wake.set_result(None)
 
     async def _run(self) -> None:
+        cancelled = False
+        stalled = False
         try:
             while self._feeds:
                 now = time.monotonic()
+                if not stalled:  # after a stall, completions that are due get one turn first
+                    self._drop_stuck(now)
                 soonest = math.inf
                 for feed in list(self._feeds):
                     if feed.busy:
@@ -104,22 +117,31 @@ class Pump:
                     else:
                         soonest = min(soonest, due)
                 self._spawn_lanes(now)
-                busy_since = [t for t in self._lanes.values() if now - t < _STUCK]
-                if self._queue and busy_since:
-                    # Feeds wait behind lanes whose captures have not returned yet: look again
-                    # when the oldest would count as stuck, so a capture that never returns
-                    # cannot hold the feeds queued behind it (nothing else wakes this task).
-                    soonest = min(soonest, min(busy_since) + _STUCK)
+                stepping = [
+                    t for lane, t in self._lanes.items() if now - t < STUCK or lane in self._serving
+                ]
+                if stepping:
+                    # Look again when the oldest capture would count as stuck: nothing else
+                    # wakes this task if it never returns (and feeds may queue behind it).
+                    soonest = min(soonest, min(stepping) + STUCK)
                 await self._sleep(soonest - now)
+                stalled = time.monotonic() - max(soonest, now) > _LATE
+        except asyncio.CancelledError:
+            cancelled = True  # the loop is shutting down: do not start again
+            raise
         finally:
             lanes = list(self._lanes)
             for lane in lanes:
                 lane.cancel()
             if lanes:
                 await asyncio.wait(lanes, timeout=_STOP_TIMEOUT)
+            # A feed added while the lanes wound down saw this task alive and poked nobody:
+            # serve it on a fresh task rather than leave it registered and never captured.
+            if self._feeds and not cancelled:
+                self._task = self._loop.create_task(self._run(), name="roomtone:capture-pump")
 
     def _spawn_lanes(self, now: float) -> None:
-        working = sum(1 for started in self._lanes.values() if now - started < _STUCK)
+        working = sum(1 for started in self._lanes.values() if now - started < STUCK)
         wanted = min(LANES, 1 + len(self._queue) // PER_LANE)
         while self._queue and working < wanted:
             lane = self._loop.create_task(self._lane(), name="roomtone:capture-lane")
@@ -127,8 +149,24 @@ class Pump:
             lane.add_done_callback(self._lane_done)
             working += 1
 
+    def _drop_stuck(self, now: float) -> None:
+        """Cancel each lane whose capture has not returned for ``STUCK`` s; drop its feed."""
+        for lane, feed in list(self._serving.items()):
+            if now - self._lanes.get(lane, now) < STUCK:
+                continue
+            del self._serving[lane]
+            lane.cancel()
+            self._drop(
+                feed,
+                TimeoutError(
+                    f"a capture of {feed.describe()} did not return within {STUCK:g} s "
+                    "(the SDK or the room is wedged)"
+                ),
+            )
+
     def _lane_done(self, lane: asyncio.Task[None]) -> None:
         self._lanes.pop(lane, None)
+        self._serving.pop(lane, None)
         if not lane.cancelled() and lane.exception() is not None:
             logger.error("roomtone: capture lane crashed", exc_info=lane.exception())
         self._poke()
@@ -142,6 +180,7 @@ class Pump:
                 feed.busy = False
                 continue
             self._lanes[me] = time.monotonic()
+            self._serving[me] = feed
             try:
                 await feed.step()
             except asyncio.CancelledError:
@@ -149,6 +188,7 @@ class Pump:
             except Exception as exc:  # this output is gone; the others go on
                 self._drop(feed, exc)
             finally:
+                self._serving.pop(me, None)
                 feed.busy = False
 
     def _drop(self, feed: Feed, exc: Exception) -> None:
