@@ -1,0 +1,7 @@
+/** The names of `@livekit/agents`' `voice` namespace that roomtone replaces. */
+
+export type { AudioConfig, AudioSourceType } from "./config.js";
+export { BuiltinAudioClip } from "./config.js";
+export { PlayHandle } from "./player/handle.js";
+export type { BackgroundAudioPlayerOptions, BackgroundAudioStartOptions } from "./player/player.js";
+export { BackgroundAudioPlayer } from "./player/player.js";
