@@ -76,7 +76,7 @@ GOALS = {
     ),
     "hold_music": Goal(("Music",), 0.8),
     "room_tone": Goal(
-        ("Silence", "Inside, small room", "Air conditioning", "Mechanical fan", "Hum"), 0.2
+        ("Silence", "Inside, small room", "Air conditioning", "Mechanical fan", "Hum"), 0.1
     ),
 }
 

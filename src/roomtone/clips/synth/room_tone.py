@@ -1,4 +1,11 @@
-"""room_tone: a quiet, neutral room, used as comfort noise so silence never sounds dead."""
+"""room_tone: a quiet room with its ventilation running, used as comfort noise.
+
+A real quiet room is never silent: air moves through a duct and a fan. The fan's blades
+sweep past the outlet some 30 times a second, and each pass swells the airflow noise, so
+the hiss throbs at the blade-pass rate (heard as a soft hum, not as a tone). The rate
+wanders a little with the load, which keeps the throb from being a clock. Plain steady
+noise, by contrast, is heard as "pink noise" or rustling, not as a room.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +15,36 @@ from roomtone.clips.synth.beds import stereo_noise
 from roomtone.clips.synth.circular import FloatArray
 from roomtone.clips.synth.noise import band_shape, rng_for, slope_shape, smooth_random
 
-__all__ = ["render_room_tone"]
+__all__ = ["blade_pass_throb", "render_room_tone"]
+
+_BLADE_PASS_HZ = 30.0
+_BLADE_WANDER = 0.03
+_THROB_DEPTH = 1.0
+
+
+def blade_pass_throb(
+    rng: np.random.Generator, frames: int, sample_rate: int, rate_hz: float, wander: float
+) -> FloatArray:
+    """Gain curve 0..2 of airflow swept by fan blades: a whole number of cycles per loop."""
+    freq = rate_hz * (1.0 + wander * smooth_random(rng, frames, sample_rate, 0.3))
+    cycles = float(np.sum(freq)) / sample_rate
+    freq *= max(1.0, round(cycles)) / cycles  # the loop holds whole cycles: no seam
+    phase = 2.0 * np.pi * np.cumsum(freq) / sample_rate
+    return np.asarray(1.0 + _THROB_DEPTH * np.sin(phase))
 
 
 def render_room_tone(seed: int, duration_s: float, sample_rate: int) -> FloatArray:
-    """Pink-ish air noise with a faint building rumble and soft top end, barely moving."""
+    """Duct airflow (falling 6 dB/octave) with a low rumble, throbbing at the blade pass."""
     frames = round(duration_s * sample_rate)
-    body = slope_shape(-3.5, 30.0, 7000.0)
+    body = slope_shape(-6.0, 30.0, 7000.0)
     rumble = band_shape(70.0, 1.8)
 
     def shape(f: FloatArray) -> FloatArray:
         return np.asarray(body(f) + 0.6 * rumble(f), dtype=np.float64)
 
     air = stereo_noise(rng_for(seed, "air"), frames, sample_rate, shape, correlation=0.35)
+    throb = blade_pass_throb(
+        rng_for(seed, "blades"), frames, sample_rate, _BLADE_PASS_HZ, _BLADE_WANDER
+    )
     drift = smooth_random(rng_for(seed, "drift"), frames, sample_rate, 0.04, channels=2)
-    return np.asarray(air * 10.0 ** (0.5 * drift / 20.0), dtype=np.float64)
+    return np.asarray(air * throb[:, np.newaxis] * 10.0 ** (0.5 * drift / 20.0), dtype=np.float64)
