@@ -22,6 +22,7 @@ STREET = Room(
 )
 _NEAR_GAP_S = 1.0  # mean time between vehicles in the near lanes (a busy street)
 _FAR_GAP_S = 0.5
+_NEAR_LANES_M = (2.0, 6.0)  # standing at the kerb: the near lanes pass 2-6 m away
 _FAR_DB = -4.0  # far lanes relative to the near ones
 _LIFE_DB = -12.0  # people, horns, birds relative to the traffic
 _RUMBLE_DB = -14.0
@@ -114,7 +115,7 @@ def city_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Floa
     t = 0.0
     while (t := t + float(cars_rng.exponential(_NEAR_GAP_S))) < loop_s:
         kind = str(cars_rng.choice(["car", "car", "car", "car", "car", "bus", "motorbike"]))
-        near.append(random_vehicle(cars_rng, t, kind))
+        near.append(random_vehicle(cars_rng, t, kind, distance_m=_NEAR_LANES_M))
     far: list[Vehicle] = []
     t = 0.0
     while (t := t + float(cars_rng.exponential(_FAR_GAP_S))) < loop_s:
