@@ -180,3 +180,23 @@ def band_edge_step_db(x: Array, edge_hz: float = 8000.0) -> tuple[float, float]:
     under = (f >= edge_hz - 200) & (f < edge_hz)
     over = (f >= edge_hz) & (f < edge_hz + 200)
     return float(np.mean((level - fit)[under])), float(np.mean((level - fit)[over]))
+
+
+def envelope_repetition(x: Array, min_lag_s: float = 0.5, hop_s: float = 0.05) -> float:
+    """Largest autocorrelation of the raw 50 ms log-envelope beyond its main lobe (and 0.5 s).
+
+    Slow swells (a passing car, a gust) keep the envelope correlated with itself for a while
+    after lag 0; that lobe is not repetition. A clip that repeats shows a second peak later.
+    """
+    m = mono(x)
+    hop = round(hop_s * SR)
+    env = np.log(
+        np.sqrt(np.mean(m[: m.shape[0] // hop * hop].reshape(-1, hop) ** 2, axis=1)) + 1e-9
+    )
+    env -= env.mean()
+    ac = np.fft.irfft(np.abs(np.fft.rfft(env)) ** 2, n=env.shape[0])
+    ac /= ac[0]
+    half = env.shape[0] // 2
+    below = np.nonzero(ac[:half] <= 0.0)[0]
+    lo = max(round(min_lag_s / hop_s), int(below[0]) if below.size else half)
+    return float(np.max(ac[lo : env.shape[0] - lo])) if lo < env.shape[0] - lo else 0.0
