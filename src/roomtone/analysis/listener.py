@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from roomtone.errors import RoomtoneError
+
 __all__ = [
     "MODEL_RATE",
     "WINDOW_HOP_S",
@@ -62,8 +64,10 @@ _INSTALL_HINT = (
 FloatArray = npt.NDArray[np.float64]
 
 
-class ListenerUnavailableError(RuntimeError):
-    """The optional packages the listener needs are not installed."""
+class ListenerUnavailableError(RoomtoneError, ImportError):
+    """The optional packages the listener needs are not installed (the ``listen`` extra)."""
+
+    extra = "listen"
 
 
 def _hz_to_mel(hz: FloatArray) -> FloatArray:
