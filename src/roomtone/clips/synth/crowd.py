@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from roomtone.clips.synth.babble import Crowd, babble
+from roomtone.clips.synth.babble import Crowd, babble_in_room
 from roomtone.clips.synth.circular import FloatArray, add_wrapped
 from roomtone.clips.synth.envelopes import db
 from roomtone.clips.synth.impacts import Modes, impact, jitter
@@ -45,9 +45,9 @@ def crowd_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Flo
     frames = round(duration_s * sample_rate)
     hall = room_response(rng_for(seed, "room"), HALL, sample_rate)
     crowd = Crowd(
-        talkers=22, distance_m=(1.5, 12.0), talk_fraction=0.7, spurt_s=2.5, lowpass_hz=5000.0
+        talkers=40, distance_m=(1.5, 12.0), talk_fraction=0.8, spurt_s=2.5, lowpass_hz=8000.0
     )
-    talk = babble(rng_for(seed, "babble"), crowd, frames, sample_rate)
+    talk = babble_in_room(rng_for(seed, "babble"), crowd, HALL, frames, sample_rate)
     events_rng = rng_for(seed, "events")
     extras = np.zeros((frames, 2))
     for _ in range(5):
@@ -65,7 +65,7 @@ def crowd_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Flo
             int(events_rng.integers(frames)),
         )
     return {
-        "babble": reverberate(talk, hall, wet_db=-2.0),
+        "babble": talk,
         "extras": db(2.0) * reverberate(extras, hall, wet_db=0.0),
     }
 
