@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from roomtone.clips.synth.babble import Crowd, babble
+from roomtone.clips.synth.babble import Crowd, babble_in_room
 from roomtone.clips.synth.beds import ventilation
 from roomtone.clips.synth.circular import FloatArray, add_wrapped, fft_filter, rfft_freqs
 from roomtone.clips.synth.envelopes import db
@@ -39,8 +39,15 @@ def office_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Fl
     frames = round(duration_s * sample_rate)
     room = room_response(rng_for(seed, "room"), OFFICE_ROOM, sample_rate)
     air = ventilation(rng_for(seed, "ventilation"), frames, sample_rate, rumble_hz=105.0)
-    crowd = Crowd(talkers=7, distance_m=(6.0, 14.0), talk_fraction=0.5, lowpass_hz=2600.0)
-    murmur = babble(rng_for(seed, "murmur"), crowd, frames, sample_rate)
+    crowd = Crowd(
+        talkers=12,
+        distance_m=(3.0, 14.0),
+        talk_fraction=0.6,
+        lowpass_hz=6000.0,
+        group_size=(1, 3),
+        critical_distance_m=2.5,
+    )
+    murmur = babble_in_room(rng_for(seed, "murmur"), crowd, OFFICE_ROOM, frames, sample_rate)
 
     events_rng = rng_for(seed, "events")
     typing = far_typing(events_rng, frames, sample_rate, bursts=3)
@@ -55,7 +62,7 @@ def office_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Fl
     )
     return {
         "ventilation": LEVELS["ventilation"] * air,
-        "murmur": LEVELS["murmur"] * reverberate(murmur, room, wet_db=0.0),
+        "murmur": LEVELS["murmur"] * murmur,
         "events": reverberate(events, room, wet_db=4.0),
     }
 
