@@ -9,19 +9,22 @@ and the tests do.
 
 eSpeak keeps global state that carries from one utterance to the next (pitch flutter,
 filter memories), so its output depends on everything spoken before in the process. A
-:func:`espeak_session` therefore loads a fresh instance of the library and unloads it on
-exit: a talker rendered in one session sounds the same whatever was rendered before, in this
-process or another. Only one session may be open at a time (they would share that state).
+:func:`espeak_session` therefore loads its own private copy of the library (a copied file is
+a separate instance to the dynamic loader, even if other code has the original loaded) and
+unloads it on exit: what a session speaks depends only on what it was asked, in this process
+or another.
 """
 
 from __future__ import annotations
 
 import _ctypes
 import ctypes
-import threading
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -156,25 +159,20 @@ class Espeak:
         return " ".join(p for p in parts if p)
 
 
-_SESSION = threading.Lock()
-
-
 @contextmanager
 def espeak_session() -> Iterator[Espeak]:
-    """A fresh eSpeak NG for a run of utterances; raises if one is already open."""
+    """A fresh eSpeak NG (a private copy of the library) for a run of utterances."""
     try:
         import espeakng_loader
     except ImportError as exc:
         raise MissingExtraError(
             "Synthesising babble (eSpeak NG, at generation time only)", "generate"
         ) from exc
-    if not _SESSION.acquire(blocking=False):
-        raise RuntimeError("an eSpeak NG session is already open; close it first")
-    try:
-        engine = Espeak(espeakng_loader.get_library_path(), espeakng_loader.get_data_path())
+    with tempfile.TemporaryDirectory(prefix="roomtone-espeak-") as folder:
+        private = Path(folder) / "libespeak-ng-session.so"
+        shutil.copyfile(espeakng_loader.get_library_path(), private)
+        engine = Espeak(str(private), espeakng_loader.get_data_path())
         try:
             yield engine
         finally:
             engine.close()
-    finally:
-        _SESSION.release()
