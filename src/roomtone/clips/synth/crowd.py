@@ -15,10 +15,11 @@ from roomtone.clips.synth.rooms import Room, reverberate, room_response
 __all__ = ["GLASS", "crowd_stems", "laugh", "render_crowded_room"]
 
 HALL = Room(rt60_s=1.1, hf_rt60_s=0.45, predelay_s=0.018, early_count=16, early_span_s=0.08)
+# A wine glass touched against another: inharmonic modes, damped by the hands holding them.
 GLASS = Modes(
-    freqs=(1650.0, 4300.0, 7900.0),
-    decays=(0.35, 0.2, 0.1),
-    amps=(1.0, 0.5, 0.25),
+    freqs=(1650.0, 4300.0, 7900.0, 11800.0),
+    decays=(0.09, 0.05, 0.03, 0.015),
+    amps=(1.0, 0.6, 0.35, 0.2),
 )
 
 
@@ -58,7 +59,12 @@ def crowd_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Flo
             extras_at,
         )
     for _ in range(8):
-        clink = impact(events_rng, jitter(events_rng, GLASS, 0.08), sample_rate, contact_s=0.0002)
+        clink = impact(
+            events_rng,
+            jitter(events_rng, GLASS.scaled(pitch=events_rng.uniform(0.75, 1.3)), 0.1),
+            sample_rate,
+            contact_s=0.0002,
+        )
         add_wrapped(
             extras,
             pan(clink * db(-10.0), events_rng.uniform(-0.9, 0.9)),

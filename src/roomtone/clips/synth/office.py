@@ -19,7 +19,7 @@ from roomtone.clips.synth.rooms import Room, reverberate, room_response
 __all__ = ["LEVELS", "OFFICE_ROOM", "distant", "office_stems", "render_office_ambience"]
 
 LEVELS = {
-    "ventilation": db(-4.0),
+    "ventilation": db(-8.0),
     "murmur": db(-8.0),
     "typing": db(4.0),
     "phone": db(-12.0),
