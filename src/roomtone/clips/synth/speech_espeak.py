@@ -92,6 +92,7 @@ class Espeak:
             ctypes.c_int,
             ctypes.c_int,
         ]
+        self._variants = Path(data_path) / "voices" / "!v"
         data = data_path.encode()
         rate = int(self._lib.espeak_Initialize(_SYNCHRONOUS, 0, data, 0))
         if rate <= 0:
@@ -118,8 +119,14 @@ class Espeak:
     def _set(self, settings: VoiceSettings) -> None:
         if self._handle is None:
             raise RuntimeError("this eSpeak NG session is closed")
-        if self._lib.espeak_SetVoiceByName(settings.voice.encode()) != 0:
-            raise ValueError(f"eSpeak NG has no voice {settings.voice!r}")
+        _, _, variant = settings.voice.partition("+")
+        # eSpeak silently ignores an unknown variant: check it is one of its files.
+        known_variant = not variant or (self._variants / variant).is_file()
+        if not known_variant or self._lib.espeak_SetVoiceByName(settings.voice.encode()) != 0:
+            raise ValueError(
+                f"eSpeak NG has no voice {settings.voice!r}; use a language such as 'en-us', "
+                f"optionally with a variant from {self._variants}, e.g. 'en-us+m3'"
+            )
         for param, value in (
             (_RATE, settings.rate_wpm),
             (_PITCH, settings.pitch),
