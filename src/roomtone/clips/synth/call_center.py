@@ -44,11 +44,12 @@ def call_center_stems(seed: int, duration_s: float, sample_rate: int) -> dict[st
     keys = np.zeros((frames, 2))
     for _ in range(3):
         typing = far_typing(keys_rng, frames, sample_rate, bursts=2)
-        keys += pan(distant(typing, sample_rate, 5000.0), float(keys_rng.uniform(-0.9, 0.9)))
+        keys += pan(distant(typing, sample_rate, 9000.0), float(keys_rng.uniform(-0.9, 0.9)))
     air = ventilation(rng_for(seed, "air"), frames, sample_rate, rumble_hz=95.0, hiss=0.4)
     return {
         "agents": talk,
-        "keyboards": db(10.0) * reverberate(keys, room, wet_db=-3.0),
+        # Reverberated clicks turn into a percussion loop: keep the keyboards fairly dry.
+        "keyboards": db(6.0) * reverberate(keys, room, wet_db=-8.0),
         "ventilation": db(-10.0) * air,
     }
 

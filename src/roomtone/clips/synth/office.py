@@ -21,7 +21,7 @@ __all__ = ["LEVELS", "OFFICE_ROOM", "distant", "office_stems", "render_office_am
 LEVELS = {
     "ventilation": db(-8.0),
     "murmur": db(-8.0),
-    "typing": db(4.0),
+    "typing": db(2.0),
     "phone": db(-12.0),
     "door": db(0.0),
 }
@@ -56,14 +56,15 @@ def office_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Fl
     door = np.zeros(frames)
     add_wrapped(door, door_close(events_rng, sample_rate), int(events_rng.integers(frames)))
     events = (
-        LEVELS["typing"] * pan(distant(typing, sample_rate, 3500.0), events_rng.uniform(-0.7, 0.7))
+        LEVELS["typing"] * pan(distant(typing, sample_rate, 7000.0), events_rng.uniform(-0.7, 0.7))
         + LEVELS["phone"] * pan(distant(ring, sample_rate, 2500.0), events_rng.uniform(-0.8, 0.8))
         + LEVELS["door"] * pan(distant(door, sample_rate, 1500.0), events_rng.uniform(-0.8, 0.8))
     )
     return {
         "ventilation": LEVELS["ventilation"] * air,
         "murmur": LEVELS["murmur"] * murmur,
-        "events": reverberate(events, room, wet_db=4.0),
+        # Reverberated clicks and rings read as percussion and music: keep them fairly dry.
+        "events": reverberate(events, room, wet_db=-3.0),
     }
 
 
