@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from roomtone.analysis.decode import decode_audio
 from roomtone.analysis.loudness import integrated_loudness
-from roomtone.clips.catalog import clip_names, decode_clip, get_spec
+from roomtone.clips.catalog import clip_names, get_spec
 from roomtone.clips.generate import encode_opus, generate, render_clip
 from roomtone.clips.synth.noise import rng_for, smooth_random, spectral_noise
 from signal_checks import band_envelope, band_levels_db, lowpassed
@@ -82,7 +83,7 @@ def test_generate_command_writes_a_clip(tmp_path: Path, capsys: pytest.CaptureFi
     written = tmp_path / "keyboard_typing2.ogg"
     assert written.exists()
     assert "keyboard_typing2" in capsys.readouterr().out
-    audio, rate = decode_clip(written)
+    audio, rate = decode_audio(written)
     assert rate == 48000 and audio.shape == (168000, 1)
     # Bit-exact muxing: regenerating an unchanged recipe reproduces the same bytes.
     again = generate(["keyboard_typing2"], tmp_path / "again", log=False)[0]
@@ -95,7 +96,7 @@ def test_encoder_keeps_exact_length_for_any_size(tmp_path: Path) -> None:
         loop = (0.1 * rng.standard_normal((frames, 2))).astype(np.float32)
         path = tmp_path / f"{frames}.ogg"
         encode_opus(loop, path, 40000, title="t")
-        audio, _ = decode_clip(path)
+        audio, _ = decode_audio(path)
         assert audio.shape == loop.shape
 
 

@@ -20,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print a table of the built-ins (decoded and measured now, not read from metadata)."""
-    from roomtone.clips.catalog import describe_clips, plot_spectrograms
+    from roomtone.clips.measure import describe_clips
+    from roomtone.clips.pictures import plot_spectrograms
 
     infos = describe_clips()
     columns = ("duration", "ch", "LUFS", "target", "dBTP", "KiB")
