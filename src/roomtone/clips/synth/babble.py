@@ -29,10 +29,11 @@ from roomtone.clips.synth.circular import (
     circular_convolve,
     fft_filter,
     fft_resample,
+    periodic_interp,
     rfft_freqs,
 )
 from roomtone.clips.synth.mixing import pan
-from roomtone.clips.synth.noise import slope_shape, spectral_noise
+from roomtone.clips.synth.noise import spectral_noise
 from roomtone.clips.synth.rooms import Room, room_response
 from roomtone.clips.synth.speech_espeak import Espeak, VoiceSettings, espeak_session
 from roomtone.clips.synth.speech_pseudowords import common_word_sounds, utterance_text
@@ -219,31 +220,57 @@ def _buses(
     return direct, send, rate
 
 
-def _extend_highs(
-    rng: np.random.Generator, x: FloatArray, voice_rate: int, sample_rate: int
+def _highs(
+    rng: np.random.Generator,
+    voiced: FloatArray,
+    voice_rate: int,
+    *,
+    frames: int,
+    sample_rate: int,
+    lowpass_hz: float,
 ) -> FloatArray:
-    """Add the band above the voices' Nyquist: noise shaped by the 4-10 kHz band's envelope."""
+    """The band above the voices' Nyquist: noise that follows their 4 kHz-to-edge envelope.
+
+    The envelope is taken at the voice rate (cheap) and stretched to the output rate.
+    """
     edge = 0.45 * voice_rate
-    if sample_rate / 2.0 <= edge * 1.1:
-        return x
-    f = rfft_freqs(x.shape[0], sample_rate)
-    band = fft_filter(x, ((f > 4000.0) & (f < edge)).astype(np.float64))
-    envelope = fft_filter(np.abs(band), 1.0 / (1.0 + (f / 60.0) ** 2))
-    shape = slope_shape(-6.0, edge, 0.42 * sample_rate)
-    noise = spectral_noise(rng, x.shape[0], sample_rate, shape, channels=2, correlation=0.3)
-    highs = fft_filter(noise, (f > edge).astype(np.float64) * np.clip((f - edge) / 500.0, 0, 1))
-    return np.asarray(x + 0.6 * np.maximum(envelope, 0.0) * highs, dtype=np.float64)
+    f = rfft_freqs(voiced.shape[0], voice_rate)
+    band = fft_filter(voiced, ((f > 4000.0) & (f < edge)).astype(np.float64))
+    envelope = np.maximum(fft_filter(np.abs(band), 1.0 / (1.0 + (f / 60.0) ** 2)), 0.0)
+    at = np.arange(voiced.shape[0]) * (frames / voiced.shape[0])
+    stretched = np.stack(
+        [periodic_interp(at, envelope[:, c], frames) for c in range(envelope.shape[1])], axis=1
+    )
+
+    def shape(freq: FloatArray) -> FloatArray:
+        slope = (np.maximum(freq, 1.0) / edge) ** -1.0
+        onset = np.clip((freq - edge) / 500.0, 0.0, 1.0)
+        return np.asarray(slope * onset / np.sqrt(1.0 + (freq / lowpass_hz) ** 4))
+
+    noise = spectral_noise(rng, frames, sample_rate, shape, channels=2, correlation=0.3)
+    return np.asarray(0.6 * stretched * noise, dtype=np.float64)
 
 
 def _finish(
     rng: np.random.Generator, bus: FloatArray, crowd: Crowd, rate: int, frames: int
 ) -> FloatArray:
+    """Low-pass and narrow the voice-rate bus, resample it, and extend it above 11 kHz."""
     sample_rate = round(frames * rate / bus.shape[0])
-    full = _extend_highs(rng, fft_resample(bus, frames), rate, sample_rate)
-    f = rfft_freqs(frames, sample_rate)
-    out = fft_filter(full, 1.0 / np.sqrt(1.0 + (f / crowd.lowpass_hz) ** 4))
-    mid = out.mean(axis=1, keepdims=True)
-    return np.asarray(mid + crowd.stereo_width * (out - mid), dtype=np.float64)
+    mid = bus.mean(axis=1, keepdims=True)
+    narrowed = mid + crowd.stereo_width * (bus - mid)
+    f = rfft_freqs(bus.shape[0], rate)
+    voiced = fft_filter(narrowed, 1.0 / np.sqrt(1.0 + (f / crowd.lowpass_hz) ** 4))
+    out = fft_resample(voiced, frames)
+    if sample_rate / 2.0 > 0.5 * rate:
+        out += _highs(
+            rng,
+            voiced,
+            rate,
+            frames=frames,
+            sample_rate=sample_rate,
+            lowpass_hz=crowd.lowpass_hz,
+        )
+    return out
 
 
 def babble(rng: np.random.Generator, crowd: Crowd, frames: int, sample_rate: int) -> FloatArray:
