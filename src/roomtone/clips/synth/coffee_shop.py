@@ -39,7 +39,7 @@ def cafe_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Floa
     frames = round(duration_s * sample_rate)
     room = room_response(rng_for(seed, "room"), CAFE, sample_rate)
     crowd = Crowd(
-        talkers=20,
+        talkers=26,
         distance_m=(1.8, 9.0),
         talk_fraction=0.75,
         group_size=(2, 3),

@@ -40,7 +40,7 @@ def office_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Fl
     room = room_response(rng_for(seed, "room"), OFFICE_ROOM, sample_rate)
     air = ventilation(rng_for(seed, "ventilation"), frames, sample_rate, rumble_hz=105.0)
     crowd = Crowd(
-        talkers=12,
+        talkers=16,
         distance_m=(3.0, 14.0),
         talk_fraction=0.6,
         lowpass_hz=6000.0,
