@@ -75,11 +75,18 @@ def test_a_phone_call_has_talk_spurts_and_listening_pauses() -> None:
     assert quiet_runs.max() >= 10 and talk_runs.max() < 150
 
 
-def test_crowd_is_stereo_and_spread() -> None:
-    audio = babble(np.random.default_rng(4), SMALL, 8 * RATE, RATE)
-    # Talkers stand at different places: the channels differ, but share the crowd.
-    correlation = float(np.corrcoef(audio[:, 0], audio[:, 1])[0, 1])
-    assert 0.05 < correlation < 0.95
+def test_crowd_is_stereo_with_a_set_width() -> None:
+    def side_to_mid_db(width: float) -> float:
+        crowd = Crowd(talkers=6, distance_m=(1.5, 6.0), talk_fraction=0.7, stereo_width=width)
+        audio = babble(np.random.default_rng(4), crowd, 8 * RATE, RATE)
+        mid, side = audio.mean(axis=1), (audio[:, 0] - audio[:, 1]) / 2
+        return float(10 * np.log10(np.mean(side**2) / np.mean(mid**2)))
+
+    # Talkers stand at different places, so the channels differ; the width scales the side
+    # signal (half width: 6 dB less side), and the default keeps a real stereo image.
+    full, half = side_to_mid_db(1.0), side_to_mid_db(0.5)
+    assert half == pytest.approx(full - 6.02, abs=0.01)
+    assert -20.0 < half < -3.0
 
 
 def test_highs_above_espeaks_band_follow_the_consonants() -> None:

@@ -135,3 +135,32 @@ def test_utterance_text_is_clauses_of_phonemes_with_intonation() -> None:
     assert sum(len(body.split()) for body, _ in clauses) == 12
     assert clauses[-1][1] in ".?"
     assert text == utterance_text(np.random.default_rng(3), 12, common_word_sounds())
+
+
+def test_every_babble_voice_is_repeatable_whatever_the_heap_holds() -> None:
+    # Breathy eSpeak variants read memory whose contents depend on what the process did
+    # before, so they sounded different from run to run; the babble uses none of them.
+    import ctypes
+    import ctypes.util
+
+    from roomtone.clips.synth.babble import VOICES
+
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    libc.malloc.restype = ctypes.c_void_p
+    rng = np.random.default_rng(0)
+    text = utterance_text(rng, 10, common_word_sounds())
+
+    def churn() -> None:
+        blocks = [libc.malloc(int(n)) for n in rng.integers(1000, 200000, 20)]
+        for block in blocks:
+            ctypes.memset(block, int(rng.integers(1, 255)), 1000)
+            libc.free(ctypes.c_void_p(block))
+
+    for variant in (*VOICES[0], *VOICES[1]):
+        takes = []
+        for _ in range(3):
+            churn()
+            with espeak_session() as engine:
+                takes.append(engine.speak(text, VoiceSettings(f"en-us+{variant}")))
+        for take in takes[1:]:
+            np.testing.assert_array_equal(take, takes[0], err_msg=variant)

@@ -49,7 +49,7 @@ def call_center_stems(seed: int, duration_s: float, sample_rate: int) -> dict[st
     return {
         "agents": talk,
         # Reverberated clicks turn into a percussion loop: keep the keyboards fairly dry.
-        "keyboards": db(6.0) * reverberate(keys, room, wet_db=-8.0),
+        "keyboards": db(2.0) * reverberate(keys, room, wet_db=-8.0),
         "ventilation": db(-10.0) * air,
     }
 

@@ -88,8 +88,9 @@ def cafe_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Floa
     air = ventilation(rng_for(seed, "air"), frames, sample_rate, rumble_hz=120.0)
     return {
         "talk": talk,
-        "tableware": db(5.0) * reverberate(tableware, room, wet_db=-2.0),
-        "machine": db(-1.0) * reverberate(bar, room, wet_db=-4.0),
+        # Near tables: mostly direct (reverberated clinks start to read as chimes).
+        "tableware": db(15.0) * reverberate(tableware, room, wet_db=-8.0),
+        "machine": db(5.0) * reverberate(bar, room, wet_db=-4.0),
         "air": db(-14.0) * air,
     }
 

@@ -55,16 +55,24 @@ _WOOD = Modes(
 
 
 def cup_clink(rng: np.random.Generator, sample_rate: int) -> FloatArray:
-    """A cup set down on its saucer: ceramic ring over a short dull contact."""
+    """A cup set down on its saucer: a clack, the china's brief ring, a smaller rebound."""
     size = float(rng.uniform(0.85, 1.2))
-    cup = impact(
-        rng, jitter(rng, CUP.scaled(pitch=1.0 / size), 0.06), sample_rate, contact_s=0.00015
-    )
-    saucer = impact(rng, jitter(rng, _SAUCER, 0.08), sample_rate, contact_s=0.0004, noise=0.6)
-    out = np.zeros(max(cup.shape[0], saucer.shape[0]) + sample_rate // 50)
-    out[: saucer.shape[0]] += saucer
-    lag = round(rng.uniform(0.0, 0.01) * sample_rate)
-    out[lag : lag + cup.shape[0]] += 0.6 * cup
+    out = np.zeros(round(0.35 * sample_rate))
+    at = 0
+    for hit in range(int(rng.integers(1, 4))):  # the cup settles in one to three touches
+        strength = 1.0 if hit == 0 else float(rng.uniform(0.15, 0.45))
+        cup = impact(
+            rng,
+            jitter(rng, CUP.scaled(pitch=1.0 / size, decay=0.6), 0.08),
+            sample_rate,
+            contact_s=0.00015,
+            noise=0.8,
+        )
+        saucer = impact(rng, jitter(rng, _SAUCER, 0.1), sample_rate, contact_s=0.0004, noise=0.8)
+        lag = at + round(rng.uniform(0.0, 0.004) * sample_rate)
+        out[at : at + saucer.shape[0]] += strength * saucer[: out.shape[0] - at]
+        out[lag : lag + cup.shape[0]] += 0.5 * strength * cup[: out.shape[0] - lag]
+        at += round(rng.uniform(0.012, 0.04) * sample_rate)
     return out
 
 
