@@ -70,6 +70,8 @@ class Crowd:
     """Upper limit of the murmur; lower for distant or muffled talk."""
     group_size: tuple[int, int] = (2, 4)
     """Smallest and largest conversation group; (1, 1) is people alone on phone calls."""
+    laugh_chance: float = 0.0
+    """Share of listeners' interjections that are a laugh rather than a word or two."""
     critical_distance_m: float = 2.0
     """Where direct sound and reverberation are equally loud (larger in a deader room)."""
     stereo_width: float = 0.5
@@ -98,7 +100,8 @@ def _talker(rng: np.random.Generator, distance_m: float, position: float) -> _Ta
             voice=f"{_LANGUAGE}+{variant}",
             rate_wpm=int(rng.uniform(170, 240)),
             pitch=int(rng.uniform(30, 72)),
-            pitch_range=int(rng.uniform(45, 95)),
+            # Lively intonation: flatter voices, summed, drift towards a sustained chord.
+            pitch_range=int(rng.uniform(65, 100)),
         ),
         distance_m=distance_m,
         position=position,
@@ -153,6 +156,23 @@ def _turn(
     return voice * (_LEVEL * talker.level * float(10.0 ** (rng.normal(0.0, 1.5) / 20.0)))
 
 
+def _laugh(rng: np.random.Generator, engine: Espeak, talker: _Talker) -> FloatArray:
+    """A short laugh in the talker's voice: two to five quick, high, breathy 'ha's."""
+    vowel = str(rng.choice(["a:", "a", "@", "E"]))
+    count = int(rng.integers(2, 6))
+    text = "[[" + " ".join(f"h'{vowel}" if k == 0 else f"h{vowel}" for k in range(count)) + "]]."
+    base = talker.settings
+    settings = VoiceSettings(
+        voice=base.voice,
+        rate_wpm=int(rng.uniform(260, 330)),
+        pitch=int(np.clip(base.pitch + rng.uniform(10.0, 25.0), 0, 100)),
+        pitch_range=100,
+    )
+    voice = engine.speak(text, settings)
+    voice = np.asarray(signal.resample_poly(voice, 1000, round(1000 * talker.size)))
+    return voice * (_LEVEL * talker.level * 0.8)
+
+
 def _conversation(
     rng: np.random.Generator,
     engine: Espeak,
@@ -173,9 +193,12 @@ def _conversation(
         voice = _turn(rng, engine, group[speaker], seconds, avoid)
         turns.append((speaker, t, voice))
         length = voice.shape[0] / engine.sample_rate
-        if len(group) > 1 and rng.random() < 0.3:  # a listener's short reply mid-turn
+        if len(group) > 1 and rng.random() < 0.3:  # a listener's reply or laugh mid-turn
             other = (speaker + 1 + int(rng.integers(len(group) - 1))) % len(group)
-            reply = _turn(rng, engine, group[other], 0.3, avoid) * 0.7
+            if rng.random() < crowd.laugh_chance:
+                reply = _laugh(rng, engine, group[other])
+            else:
+                reply = _turn(rng, engine, group[other], 0.3, avoid) * 0.7
             turns.append((other, t + float(rng.uniform(0.3, 0.8)) * length, reply))
         if len(group) == 1:  # on the phone: the other side talks now
             gap = float(rng.gamma(2.0, lull_s / 2.0)) + 0.3

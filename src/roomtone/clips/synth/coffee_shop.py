@@ -43,6 +43,7 @@ def cafe_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Floa
         distance_m=(1.8, 9.0),
         talk_fraction=0.75,
         group_size=(2, 3),
+        laugh_chance=0.2,
         lowpass_hz=8000.0,
         critical_distance_m=2.5,
     )

@@ -45,6 +45,7 @@ def office_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Fl
         talk_fraction=0.6,
         lowpass_hz=6000.0,
         group_size=(1, 3),
+        laugh_chance=0.15,
         critical_distance_m=2.5,
     )
     murmur = babble_in_room(rng_for(seed, "murmur"), crowd, OFFICE_ROOM, frames, sample_rate)
