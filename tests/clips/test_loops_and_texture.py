@@ -10,6 +10,7 @@ import pytest
 from roomtone.clips.catalog import clip_names
 from signal_checks import (
     envelope_autocorrelation,
+    envelope_repetition,
     level_steps_db,
     max_autocorrelation,
     seam_jump_ratio,
@@ -67,6 +68,9 @@ def test_ambiences_do_not_repeat_within_the_loop(
     audio = rendered(name)
     assert max_autocorrelation(audio) < 0.15
     assert envelope_autocorrelation(audio) < 0.35
+    # Issue 9's bound on the raw envelope: no second peak of 0.5 beyond 0.5 s (the slow
+    # swells of passing cars and gusts make the main lobe, which is not repetition).
+    assert envelope_repetition(audio) < 0.5
 
 
 def test_hold_music_varies_between_its_two_passes(rendered: Callable[[str], np.ndarray]) -> None:

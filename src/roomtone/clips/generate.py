@@ -120,7 +120,9 @@ def encode_opus(
     path: Path,
     bitrate: int,
     title: str = "",
+    *,
     sample_rate: int = SAMPLE_RATE,
+    complexity: int = 10,
 ) -> None:
     """Write a loop (frames, channels) of float32 at 48 kHz as Ogg Opus, seamless at the seam.
 
@@ -146,7 +148,7 @@ def encode_opus(
     codec.layout = layout
     codec.format = "flt"
     codec.bit_rate = bitrate
-    codec.options = dict(_CODEC_OPTIONS)
+    codec.options = {**_CODEC_OPTIONS, "compression_level": str(complexity)}
     codec.open()
     packets: list[bytes] = []
     for start in range(0, data.shape[0], _OPUS_FRAME):

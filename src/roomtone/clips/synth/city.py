@@ -20,6 +20,12 @@ __all__ = ["city_stems", "horn", "render_city_ambience"]
 STREET = Room(
     rt60_s=1.4, hf_rt60_s=0.5, predelay_s=0.03, early_count=10, early_span_s=0.25, early_level=0.7
 )
+_NEAR_GAP_S = 1.0  # mean time between vehicles in the near lanes (a busy street)
+_FAR_GAP_S = 0.5
+_NEAR_LANES_M = (2.0, 6.0)  # standing at the kerb: the near lanes pass 2-6 m away
+_FAR_DB = -4.0  # far lanes relative to the near ones
+_LIFE_DB = -12.0  # people, horns, birds relative to the traffic
+_RUMBLE_DB = -14.0
 _HEEL = Modes(
     freqs=(180.0, 420.0, 950.0, 2100.0, 4200.0),
     decays=(0.02, 0.015, 0.01, 0.006, 0.003),
@@ -107,17 +113,17 @@ def city_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Floa
     cars_rng = rng_for(seed, "vehicles")
     near: list[Vehicle] = []
     t = 0.0
-    while (t := t + float(cars_rng.exponential(2.2))) < loop_s:
+    while (t := t + float(cars_rng.exponential(_NEAR_GAP_S))) < loop_s:
         kind = str(cars_rng.choice(["car", "car", "car", "car", "car", "bus", "motorbike"]))
-        near.append(random_vehicle(cars_rng, t, kind))
+        near.append(random_vehicle(cars_rng, t, kind, distance_m=_NEAR_LANES_M))
     far: list[Vehicle] = []
     t = 0.0
-    while (t := t + float(cars_rng.exponential(0.5))) < loop_s:
+    while (t := t + float(cars_rng.exponential(_FAR_GAP_S))) < loop_s:
         kind = str(cars_rng.choice(["car", "car", "car", "car", "truck"]))
         far.append(random_vehicle(cars_rng, t, kind, distance_m=(40.0, 120.0)))
     cars = traffic(cars_rng, near, frames, sample_rate, render_rate=sample_rate // 2)
     distant = traffic(cars_rng, far, frames, sample_rate, render_rate=sample_rate // 4)
-    distant *= db(-4.0) * _rms(cars) / _rms(distant)
+    distant *= db(_FAR_DB) * _rms(cars) / _rms(distant)
     brakes = _bus_stops(rng_for(seed, "brakes"), [v for v in near if v.diesel], frames, sample_rate)
 
     life_rng = rng_for(seed, "life")
@@ -143,9 +149,9 @@ def city_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Floa
     life = db(-2.0) * chatter + db(-8.0) * steps + db(-16.0) * sparrows + db(-14.0) * horns
     traffic_rms = _rms(cars)
     return {
-        "rumble": db(-14.0) * traffic_rms / _rms(rumble) * rumble,
+        "rumble": db(_RUMBLE_DB) * traffic_rms / _rms(rumble) * rumble,
         "traffic": reverberate(cars + distant + brakes, street, wet_db=-10.0),
-        "life": db(-12.0) * traffic_rms / _rms(life) * reverberate(life, street, wet_db=-4.0),
+        "life": db(_LIFE_DB) * traffic_rms / _rms(life) * reverberate(life, street, wet_db=-4.0),
     }
 
 

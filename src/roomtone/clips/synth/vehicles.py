@@ -28,6 +28,11 @@ _SOURCE_HEIGHT_M = 0.4
 _EAR_HEIGHT_M = 1.6
 _GROUND_REFLECTION = 0.7
 _PAD_S = 0.5  # longest propagation delay rendered (170 m)
+# Cycle-to-cycle spread (log) of the firing strength: a little makes an engine, a lot crackles.
+_PETROL_JITTER = 0.15
+_DIESEL_JITTER = 0.25
+# Distance at which air has taken the highs (a 2.5 kHz low-pass) off a vehicle completely.
+_DULL_AT_M = 80.0
 
 
 @dataclass(frozen=True)
@@ -110,7 +115,8 @@ def _engine(rng: np.random.Generator, v: Vehicle, frames: int, rate: int) -> Flo
     cycles = np.floor(np.cumsum(_revs(rng, v, frames, rate)) / rate)
     fires = np.nonzero(np.diff(cycles) > 0)[0]
     pulses = np.zeros(frames)
-    pulses[fires] = np.exp((0.5 if v.diesel else 0.3) * rng.standard_normal(fires.shape[0]))
+    jitter = _DIESEL_JITTER if v.diesel else _PETROL_JITTER
+    pulses[fires] = np.exp(jitter * rng.standard_normal(fires.shape[0]))
     length = round(0.015 * rate)
     decay_s = 0.004 if v.diesel else 0.002
     response = rng.standard_normal(length) * np.exp(-np.arange(length) / (decay_s * rate))
@@ -139,7 +145,7 @@ def _pass(rng: np.random.Generator, v: Vehicle, rate: int) -> FloatArray:
     ):
         d = np.sqrt(v.lateral_m**2 + along**2 + height**2)
         at = np.arange(frames) + pad - d / _SPEED_OF_SOUND * rate
-        far = np.clip(d / 80.0, 0.0, 1.0)  # air absorption: duller with distance
+        far = np.clip(d / _DULL_AT_M, 0.0, 1.0)  # air absorption: duller with distance
         bright = np.interp(at, source_index, source)
         muffled = np.interp(at, source_index, dull)
         heard += gain * ((1.0 - far) * bright + far * muffled) / d
