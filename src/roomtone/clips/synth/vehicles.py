@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import signal
+from scipy.fft import next_fast_len
 
 from roomtone.clips.synth.circular import FloatArray, add_wrapped, fft_resample
 from roomtone.clips.synth.mixing import pan_gains
@@ -130,7 +131,7 @@ def _pass(rng: np.random.Generator, v: Vehicle, rate: int) -> FloatArray:
     """Stereo (frames, 2) of the pass, centred on its closest point, faded in and out."""
     frames = round(v.span_s * rate)
     pad = round(_PAD_S * rate)
-    source_frames = frames + pad
+    source_frames = next_fast_len(frames + pad, real=True)  # FFT-friendly length
     source = _tyre_noise(rng, v, source_frames, rate)
     source += v.engine_level * _engine(rng, v, source_frames, rate)
     dull = signal.sosfilt(
