@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -38,6 +40,22 @@ needs_listener = pytest.mark.skipif(
     importlib.util.find_spec("onnxruntime") is None,
     reason="the machine listener needs onnxruntime (roomtone[listen])",
 )
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"talkers": 0}, "talkers must be at least 1, got 0"),
+        ({"distance_m": (5.0, 2.0)}, "distance_m must be (near, far)"),
+        ({"talk_fraction": 1.5}, "talk_fraction must be in (0, 1], got 1.5"),
+        ({"group_size": (3, 2)}, "group_size must be (smallest, largest)"),
+        ({"laugh_chance": -0.1}, "laugh_chance must be in [0, 1], got -0.1"),
+        ({"stereo_width": 2.0}, "stereo_width must be in [0, 1], got 2.0"),
+    ],
+)
+def test_bad_crowd_settings_are_named(settings: dict[str, Any], message: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Crowd(**{"talkers": 4, **settings})
 
 
 def test_same_seed_same_samples_other_seed_other_talk() -> None:

@@ -79,6 +79,36 @@ class Crowd:
     keeps the bed codable: at 40 kb/s, Opus turned a full-width crowd into watery noise
     (a listener's "Speech" fell from 0.79 to 0.36; with half the width it stays 0.79)."""
 
+    def __post_init__(self) -> None:
+        lo, hi = self.distance_m
+        problems = [
+            (self.talkers < 1, f"talkers must be at least 1, got {self.talkers}"),
+            (
+                not 0.0 < lo <= hi,
+                f"distance_m must be (near, far) with 0 < near <= far, got {self.distance_m}",
+            ),
+            (
+                not 0.0 < self.talk_fraction <= 1.0,
+                f"talk_fraction must be in (0, 1], got {self.talk_fraction}",
+            ),
+            (
+                not 1 <= self.group_size[0] <= self.group_size[1],
+                "group_size must be (smallest, largest) with 1 <= smallest <= largest, "
+                f"got {self.group_size}",
+            ),
+            (
+                not 0.0 <= self.laugh_chance <= 1.0,
+                f"laugh_chance must be in [0, 1], got {self.laugh_chance}",
+            ),
+            (
+                not 0.0 <= self.stereo_width <= 1.0,
+                f"stereo_width must be in [0, 1], got {self.stereo_width}",
+            ),
+        ]
+        for bad, message in problems:
+            if bad:
+                raise ValueError(message)
+
 
 @dataclass(frozen=True)
 class _Talker:
