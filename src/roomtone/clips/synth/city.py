@@ -1,4 +1,4 @@
-"""city_ambience: traffic rumble, vehicles passing both ways, distant horns, street life."""
+"""city_ambience: a busy street from the kerb: passing traffic both ways, buses, horns, people."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import numpy as np
 
 from roomtone.clips.synth.babble import Crowd, babble
 from roomtone.clips.synth.beds import stereo_noise
-from roomtone.clips.synth.birds import random_bird, sing
 from roomtone.clips.synth.circular import FloatArray, add_wrapped, fft_filter, rfft_freqs
 from roomtone.clips.synth.envelopes import db, fade_in_out, time_axis
 from roomtone.clips.synth.impacts import Modes, impact, jitter
@@ -20,7 +19,7 @@ __all__ = ["city_stems", "horn", "render_city_ambience"]
 STREET = Room(
     rt60_s=1.4, hf_rt60_s=0.5, predelay_s=0.03, early_count=10, early_span_s=0.25, early_level=0.7
 )
-_NEAR_GAP_S = 1.0  # mean time between vehicles in the near lanes (a busy street)
+_NEAR_GAP_S = 0.6  # mean time between vehicles in the near lanes (a busy street)
 _FAR_GAP_S = 0.5
 _NEAR_LANES_M = (2.0, 6.0)  # standing at the kerb: the near lanes pass 2-6 m away
 _FAR_DB = -4.0  # far lanes relative to the near ones
@@ -142,11 +141,7 @@ def city_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Floa
     crowd = Crowd(talkers=5, distance_m=(6.0, 20.0), talk_fraction=0.5, lowpass_hz=3000.0)
     chatter = babble(life_rng, crowd, frames, sample_rate)
     steps = _footsteps(life_rng, frames, sample_rate, walkers=3)
-    sparrows = np.zeros((frames, 2))
-    for _ in range(2):
-        bird = random_bird(life_rng, "chirper")
-        sparrows += pan(sing(life_rng, bird, frames, sample_rate) / bird.distance, bird.position)
-    life = db(-2.0) * chatter + db(-8.0) * steps + db(-16.0) * sparrows + db(-14.0) * horns
+    life = db(-2.0) * chatter + db(-8.0) * steps + db(-14.0) * horns
     traffic_rms = _rms(cars)
     return {
         "rumble": db(_RUMBLE_DB) * traffic_rms / _rms(rumble) * rumble,
