@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from espeak_reference import speak
 
 from roomtone.analysis import listener as listener_module
 from roomtone.analysis.listener import (
@@ -18,11 +17,18 @@ from roomtone.analysis.listener import (
     log_mel_patches,
     main,
 )
+from roomtone.clips.synth.speech_espeak import VoiceSettings, espeak_session
 
 SPEECH = (
     "Thank you for calling. Please hold while I look up your account; it will only take a "
     "moment. The quick brown fox jumps over the lazy dog, and then the dog goes back to sleep."
 )
+
+
+def speak(text: str) -> tuple[np.ndarray, int]:
+    """``text`` in eSpeak NG's default English voice, and its sample rate."""
+    with espeak_session() as engine:
+        return engine.speak(text, VoiceSettings("en-us")), engine.sample_rate
 
 
 def sweep(seconds: float = 5.0, rate: int = 16000) -> np.ndarray:
