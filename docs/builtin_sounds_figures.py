@@ -64,8 +64,10 @@ def main() -> None:
             )
         per_clip.append(f"**{info.name}** heard as {heard(at[0.0])}; " + "; ".join(levels))
     total = sum(p.stat().st_size for p in data_dir().glob("*.ogg")) / 1e6
-    print("\n".join(readme), f"\n\ntotal {total:.2f} MB\n")
-    print("\n".join(measured), "\n")
+    print("\n".join(readme))
+    print(f"\ntotal {total:.2f} MB\n")
+    print("\n".join(measured))
+    print()
     print("\n\n".join(per_clip))
 
 
