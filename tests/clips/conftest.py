@@ -9,7 +9,8 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from roomtone.clips.catalog import clip_path, decode_clip, get_spec
+from roomtone.analysis.decode import decode_audio
+from roomtone.clips.catalog import clip_path, get_spec
 from roomtone.clips.generate import render_clip
 
 Audio = npt.NDArray[np.float32]
@@ -22,7 +23,7 @@ def _rendered(name: str) -> Audio:
 
 @cache
 def _decoded(name: str) -> Audio:
-    samples, rate = decode_clip(clip_path(name))
+    samples, rate = decode_audio(clip_path(name))
     assert rate == 48000
     return samples
 

@@ -134,3 +134,69 @@ def press_release_pairs(times: Array, levels: Array) -> int:
                 used.update((i, j))
                 break
     return pairs
+
+
+def third_octave_spectrogram(x: Array, frame_s: float = 0.1) -> npt.NDArray[np.float64]:
+    """Level (dB) per 1/3-octave band (100 Hz-16 kHz) per frame of the mono mix: what we hear.
+
+    Cells more than 60 dB under the loudest are floored there: codec noise in near-silence
+    is not part of the sound.
+    """
+    m = mono(x)
+    hop = round(frame_s * SR)
+    count = m.shape[0] // hop
+    power = np.abs(np.fft.rfft(m[: count * hop].reshape(count, hop), axis=1)) ** 2
+    freqs = np.fft.rfftfreq(hop, 1 / SR)
+    centres = 1000.0 * 2.0 ** (np.arange(-10, 13) / 3.0)
+    edges = np.sqrt(centres[:-1] * centres[1:])
+    bands = np.stack(
+        [
+            power[:, (freqs >= lo) & (freqs < hi)].sum(axis=1)
+            for lo, hi in itertools.pairwise(edges)
+        ],
+        axis=1,
+    )
+    level = 10 * np.log10(bands + 1e-20)
+    return np.asarray(np.maximum(level, level.max() - 60.0))
+
+
+def spectrogram_difference_db(a: Array, b: Array) -> float:
+    """RMS difference (dB) of two signals' 1/3-octave spectrograms."""
+    sa, sb = third_octave_spectrogram(a), third_octave_spectrogram(b)
+    return float(np.sqrt(np.mean((sa - sb) ** 2)))
+
+
+def band_edge_step_db(x: Array, edge_hz: float = 8000.0) -> tuple[float, float]:
+    """Level of the bands just under and just over ``edge_hz`` against the spectrum around.
+
+    Time-averaged dB spectrum (so quiet moments count as much as loud ones); a straight line
+    is fitted to 7-9 kHz outside +-200 Hz of the edge; returns the mean deviation from it of
+    the 200 Hz under and over the edge. A codec band edge shows as a dip, a line or a step.
+    """
+    f, _, power = signal.spectrogram(mono(x), SR, nperseg=1024, noverlap=512)
+    level = np.mean(10 * np.log10(power + 1e-20), axis=1)
+    around = (f > edge_hz - 1000) & (f < edge_hz + 1000) & (np.abs(f - edge_hz) > 200)
+    fit = np.polyval(np.polyfit(f[around], level[around], 1), f)
+    under = (f >= edge_hz - 200) & (f < edge_hz)
+    over = (f >= edge_hz) & (f < edge_hz + 200)
+    return float(np.mean((level - fit)[under])), float(np.mean((level - fit)[over]))
+
+
+def envelope_repetition(x: Array, min_lag_s: float = 0.5, hop_s: float = 0.05) -> float:
+    """Largest autocorrelation of the raw 50 ms log-envelope beyond its main lobe (and 0.5 s).
+
+    Slow swells (a passing car, a gust) keep the envelope correlated with itself for a while
+    after lag 0; that lobe is not repetition. A clip that repeats shows a second peak later.
+    """
+    m = mono(x)
+    hop = round(hop_s * SR)
+    env = np.log(
+        np.sqrt(np.mean(m[: m.shape[0] // hop * hop].reshape(-1, hop) ** 2, axis=1)) + 1e-9
+    )
+    env -= env.mean()
+    ac = np.fft.irfft(np.abs(np.fft.rfft(env)) ** 2, n=env.shape[0])
+    ac /= ac[0]
+    half = env.shape[0] // 2
+    below = np.nonzero(ac[:half] <= 0.0)[0]
+    lo = max(round(min_lag_s / hop_s), int(below[0]) if below.size else half)
+    return float(np.max(ac[lo : env.shape[0] - lo])) if lo < env.shape[0] - lo else 0.0

@@ -12,7 +12,10 @@ import pytest
 from roomtone.analysis.loudness import integrated_loudness, true_peak_dbfs
 from roomtone.cli.clips_command import add_arguments, run
 from roomtone.clips import data_dir
-from roomtone.clips.catalog import CLIPS, clip_names, describe_clips, get_spec, plot_spectrograms
+from roomtone.clips.catalog import CLIPS, clip_names, clip_path, get_spec
+from roomtone.clips.measure import describe_clips
+from roomtone.clips.pictures import plot_spectrograms
+from roomtone.config import BuiltinAudioClip
 
 EXPECTED = {
     "office_ambience",
@@ -38,9 +41,18 @@ def test_catalog_and_files_match_the_ten_sounds() -> None:
         get_spec("no_such_clip")
 
 
-def test_whole_set_fits_in_4_mb() -> None:
+def test_catalog_recipes_are_the_public_builtin_clips() -> None:
+    # The recipes and the public enum list the same ten sounds, in the same order, and an
+    # enum member plays exactly the file its recipe writes.
+    assert [member.value for member in BuiltinAudioClip] == clip_names()
+    for member in BuiltinAudioClip:
+        assert Path(member.path()) == clip_path(member.value)
+        assert Path(member.path()).is_file()
+
+
+def test_whole_set_fits_in_8_mb() -> None:
     total = sum(p.stat().st_size for p in data_dir().glob("*.ogg"))
-    assert total <= 4 * 1024 * 1024
+    assert total <= 8 * 1024 * 1024
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -82,10 +94,10 @@ def test_describe_clips_and_spectrograms(tmp_path: Path) -> None:
 
 
 def test_cli_table(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from roomtone.clips import catalog
+    from roomtone.clips import measure
 
-    real = catalog.describe_clips
-    monkeypatch.setattr(catalog, "describe_clips", lambda: real(names=TYPING))
+    real = measure.describe_clips
+    monkeypatch.setattr(measure, "describe_clips", lambda: real(names=TYPING))
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     args = parser.parse_args([])

@@ -1,8 +1,11 @@
-"""The generator still makes the committed files, and makes them deterministically.
+"""What `python -m roomtone.clips.generate` reproduces, tested against the committed files.
 
-Opus is lossy, so the comparison is by level, spectral balance and the time course of
-events (tolerances below), not sample by sample. Float synthesis must be bit-exact for
-the same seed.
+The claim (docs/builtin-sounds.md, "Reproducibility"): the float render is a pure function of
+recipe and seed; the Ogg files are byte-identical only with the same libopus build on the
+same kind of CPU; on any machine, a regenerated file decodes to audio within the codec's own
+error of the committed file's: the 1/3-octave spectrogram (100 ms frames) within
+SPECTROGRAM_CLAIM_DB RMS, integrated loudness within LOUDNESS_CLAIM_LU, and the waveform
+below 1.5 kHz correlated at least LOW_BAND_CLAIM_CORRELATION.
 """
 
 from __future__ import annotations
@@ -13,42 +16,64 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from roomtone.analysis.decode import decode_audio
 from roomtone.analysis.loudness import integrated_loudness
-from roomtone.clips.catalog import clip_names, decode_clip, get_spec
+from roomtone.clips.catalog import clip_names, clip_path, get_spec
 from roomtone.clips.generate import encode_opus, generate, render_clip
 from roomtone.clips.synth.noise import rng_for, smooth_random, spectral_noise
-from signal_checks import band_envelope, band_levels_db, lowpassed
+from signal_checks import lowpassed, spectrogram_difference_db
 
-OCTAVES = (63.0, 125.0, 250.0, 500.0, 1000.0, 2000.0, 4000.0, 8000.0)
-LOUDNESS_TOLERANCE_LU = 0.3
-BAND_TOLERANCE_DB = 2.0
-ENVELOPE_MIN_CORRELATION = 0.7
-LOW_BAND_MIN_CORRELATION = 0.8
+SPECTROGRAM_CLAIM_DB = 2.0
+LOUDNESS_CLAIM_LU = 0.1
+LOW_BAND_CLAIM_CORRELATION = 0.9
+
+
+def assert_within_claim(fresh: np.ndarray, committed: np.ndarray, share: float = 1.0) -> None:
+    """``fresh`` matches ``committed`` within ``share`` of each claimed tolerance."""
+    assert fresh.shape == committed.shape
+    assert spectrogram_difference_db(fresh, committed) <= share * SPECTROGRAM_CLAIM_DB
+    loudness = integrated_loudness(fresh, 48000) - integrated_loudness(committed, 48000)
+    assert abs(loudness) <= share * LOUDNESS_CLAIM_LU
+    correlation = float(np.corrcoef(lowpassed(fresh), lowpassed(committed))[0, 1])
+    assert 1.0 - correlation <= share * (1.0 - LOW_BAND_CLAIM_CORRELATION)
 
 
 @pytest.mark.parametrize("name", clip_names())
-def test_regenerated_clip_matches_committed_file(
+def test_committed_file_is_the_render_within_half_the_claim(
     name: str,
     rendered: Callable[[str], np.ndarray],
     decoded: Callable[[str], np.ndarray],
 ) -> None:
-    fresh = rendered(name)
-    committed = decoded(name)
-    assert fresh.shape == committed.shape
-    lufs_fresh = integrated_loudness(fresh, 48000)
-    assert lufs_fresh == pytest.approx(
-        integrated_loudness(committed, 48000), abs=LOUDNESS_TOLERANCE_LU
-    )
-    fresh_bands = band_levels_db(fresh, OCTAVES)
-    committed_bands = band_levels_db(committed, OCTAVES)
-    loud = fresh_bands > fresh_bands.max() - 40.0  # ignore bands with next to no energy
-    assert np.max(np.abs(fresh_bands - committed_bands)[loud]) < BAND_TOLERANCE_DB
-    # Same events at the same moments: a different seed would fail this even with equal spectra.
-    env_fresh = band_envelope(fresh, 300.0, 3000.0)
-    env_committed = band_envelope(committed, 300.0, 3000.0)
-    assert np.corrcoef(env_fresh, env_committed)[0, 1] > ENVELOPE_MIN_CORRELATION
-    # Opus keeps the waveform below ~1.5 kHz closely; a different rendering would not match.
-    assert np.corrcoef(lowpassed(fresh), lowpassed(committed))[0, 1] > LOW_BAND_MIN_CORRELATION
+    # The float render (what every machine makes) against the committed file: only the codec
+    # between them, so it must sit well inside the claim; a stale file or a changed recipe
+    # (another seed, another mix) is far outside it.
+    assert_within_claim(rendered(name), decoded(name), share=0.5)
+
+
+@pytest.mark.parametrize("name", clip_names())
+def test_another_encoder_stays_within_the_claim(
+    name: str,
+    tmp_path: Path,
+    rendered: Callable[[str], np.ndarray],
+    decoded: Callable[[str], np.ndarray],
+) -> None:
+    # Another machine's libopus codes the same audio differently. Stand in for it with this
+    # libopus at a lower complexity (other analysis, other bit allocation): its decode must
+    # still match the committed file's within the claim.
+    spec = get_spec(name)
+    path = tmp_path / f"{name}.ogg"
+    encode_opus(rendered(name), path, spec.bitrate, title=name, complexity=4)
+    other, _ = decode_audio(path)
+    assert path.read_bytes() != clip_path(name).read_bytes()  # really another coding
+    assert_within_claim(other, decoded(name))
+
+
+def test_a_different_seed_is_outside_the_claim() -> None:
+    spec = get_spec("keyboard_typing2")
+    first = render_clip(spec)
+    other = spec.render(spec.seed + 1, spec.duration_s, 48000)
+    with pytest.raises(AssertionError):
+        assert_within_claim(first, other.astype(np.float32))
 
 
 @pytest.mark.parametrize("name", ["keyboard_typing2", "keyboard_typing", "room_tone"])
@@ -82,9 +107,9 @@ def test_generate_command_writes_a_clip(tmp_path: Path, capsys: pytest.CaptureFi
     written = tmp_path / "keyboard_typing2.ogg"
     assert written.exists()
     assert "keyboard_typing2" in capsys.readouterr().out
-    audio, rate = decode_clip(written)
+    audio, rate = decode_audio(written)
     assert rate == 48000 and audio.shape == (168000, 1)
-    # Bit-exact muxing: regenerating an unchanged recipe reproduces the same bytes.
+    # One machine, one libopus build: regenerating an unchanged recipe gives the same bytes.
     again = generate(["keyboard_typing2"], tmp_path / "again", log=False)[0]
     assert again.read_bytes() == written.read_bytes()
 
@@ -95,7 +120,7 @@ def test_encoder_keeps_exact_length_for_any_size(tmp_path: Path) -> None:
         loop = (0.1 * rng.standard_normal((frames, 2))).astype(np.float32)
         path = tmp_path / f"{frames}.ogg"
         encode_opus(loop, path, 40000, title="t")
-        audio, _ = decode_clip(path)
+        audio, _ = decode_audio(path)
         assert audio.shape == loop.shape
 
 

@@ -10,6 +10,7 @@ import pytest
 from roomtone.clips.catalog import clip_names
 from signal_checks import (
     envelope_autocorrelation,
+    envelope_repetition,
     level_steps_db,
     max_autocorrelation,
     seam_jump_ratio,
@@ -49,7 +50,10 @@ def test_no_level_jump_at_the_seam(name: str, decoded: Callable[[str], np.ndarra
         seam, elsewhere = level_steps_db(decoded(name), window)
         assert seam <= max(2.0, float(np.max(elsewhere)))
     if name == "room_tone":
-        assert level_steps_db(decoded(name), 0.5)[0] < 1.0
+        # Comfort noise must not pump at the seam: its 0.5 s level step there is no larger
+        # than 95% of the steps elsewhere (the fan's throb moves it ~0.5 dB anywhere).
+        seam, elsewhere = level_steps_db(decoded(name), 0.5)
+        assert seam <= max(1.0, float(np.percentile(elsewhere, 95)))
 
 
 def test_hold_music_seam_is_an_ordinary_downbeat(decoded: Callable[[str], np.ndarray]) -> None:
@@ -67,6 +71,9 @@ def test_ambiences_do_not_repeat_within_the_loop(
     audio = rendered(name)
     assert max_autocorrelation(audio) < 0.15
     assert envelope_autocorrelation(audio) < 0.35
+    # Issue 9's bound on the raw envelope: no second peak of 0.5 beyond 0.5 s (the slow
+    # swells of passing cars and gusts make the main lobe, which is not repetition).
+    assert envelope_repetition(audio) < 0.5
 
 
 def test_hold_music_varies_between_its_two_passes(rendered: Callable[[str], np.ndarray]) -> None:

@@ -20,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print a table of the built-ins (decoded and measured now, not read from metadata)."""
-    from roomtone.clips.catalog import describe_clips, plot_spectrograms
+    from roomtone.clips.measure import describe_clips
+    from roomtone.clips.pictures import plot_spectrograms
 
     plot_dir: Path | None = getattr(args, "plot", None)
     if plot_dir is not None:  # check before any work, so a bad folder fails first

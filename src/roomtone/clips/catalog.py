@@ -1,7 +1,9 @@
-"""What the built-in clips are, how each was made, and what the committed files measure.
+"""The recipes of the built-in clips: what each is, how it is made, the targets it meets.
 
 Every clip is synthesised from a seed by :mod:`roomtone.clips.synth`; no recording or
-third-party sample is involved. ``python -m roomtone.clips.generate`` renders them.
+third-party sample is involved. ``python -m roomtone.clips.generate`` renders them;
+:mod:`roomtone.clips.measure` measures the committed files and :mod:`roomtone.clips.pictures`
+draws them. The names are those of :class:`roomtone.config.BuiltinAudioClip` (a test ties them).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from roomtone.analysis.loudness import integrated_loudness, true_peak_dbfs
 from roomtone.clips import data_dir
 from roomtone.clips.synth.call_center import render_call_center
 from roomtone.clips.synth.city import render_city_ambience
@@ -33,14 +34,11 @@ __all__ = [
     "SAMPLE_RATE",
     "TRUE_PEAK_CEILING_DBFS",
     "TYPING_LUFS",
-    "ClipInfo",
     "ClipSpec",
     "clip_names",
     "clip_path",
-    "decode_clip",
-    "describe_clips",
     "get_spec",
-    "plot_spectrograms",
+    "select",
 ]
 
 SAMPLE_RATE = 48000
@@ -73,22 +71,6 @@ class ClipSpec:
     bitrate: int
 
 
-@dataclass(frozen=True)
-class ClipInfo:
-    """Measured facts about a committed clip file."""
-
-    name: str
-    path: Path
-    description: str
-    duration_s: float
-    channels: int
-    sample_rate: int
-    integrated_lufs: float
-    true_peak_dbfs: float
-    target_lufs: float
-    size_bytes: int
-
-
 CLIPS: tuple[ClipSpec, ...] = (
     ClipSpec(
         "office_ambience",
@@ -100,7 +82,7 @@ CLIPS: tuple[ClipSpec, ...] = (
         60.0,
         2,
         AMBIENCE_LUFS,
-        40000,
+        64000,
     ),
     ClipSpec(
         "keyboard_typing",
@@ -112,7 +94,7 @@ CLIPS: tuple[ClipSpec, ...] = (
         10.0,
         1,
         TYPING_LUFS,
-        40000,
+        48000,
     ),
     ClipSpec(
         "keyboard_typing2",
@@ -123,7 +105,7 @@ CLIPS: tuple[ClipSpec, ...] = (
         3.5,
         1,
         TYPING_LUFS,
-        40000,
+        48000,
     ),
     ClipSpec(
         "city_ambience",
@@ -131,11 +113,11 @@ CLIPS: tuple[ClipSpec, ...] = (
         "Pass-by model (spreading loss, air absorption, Doppler) for tyre noise and engine "
         "harmonics; brown-noise rumble; additive horns; footsteps and chatter in a street echo.",
         render_city_ambience,
-        1401,
+        1405,  # of seeds 1401-1405, the one the listener hears most surely as traffic
         60.0,
         2,
         AMBIENCE_LUFS,
-        40000,
+        64000,
     ),
     ClipSpec(
         "forest_ambience",
@@ -147,7 +129,7 @@ CLIPS: tuple[ClipSpec, ...] = (
         60.0,
         2,
         AMBIENCE_LUFS,
-        40000,
+        64000,
     ),
     ClipSpec(
         "crowded_room",
@@ -159,7 +141,7 @@ CLIPS: tuple[ClipSpec, ...] = (
         45.0,
         2,
         AMBIENCE_LUFS,
-        40000,
+        64000,
     ),
     ClipSpec(
         "hold_music",
@@ -171,7 +153,7 @@ CLIPS: tuple[ClipSpec, ...] = (
         48.0,
         2,
         MUSIC_LUFS,
-        48000,
+        96000,
     ),
     ClipSpec(
         "call_center",
@@ -183,7 +165,7 @@ CLIPS: tuple[ClipSpec, ...] = (
         60.0,
         2,
         AMBIENCE_LUFS,
-        40000,
+        64000,
     ),
     ClipSpec(
         "coffee_shop",
@@ -195,7 +177,7 @@ CLIPS: tuple[ClipSpec, ...] = (
         60.0,
         2,
         AMBIENCE_LUFS,
-        40000,
+        64000,
     ),
     ClipSpec(
         "room_tone",
@@ -206,7 +188,7 @@ CLIPS: tuple[ClipSpec, ...] = (
         30.0,
         2,
         ROOM_TONE_LUFS,
-        32000,
+        48000,
     ),
 )
 
@@ -226,131 +208,6 @@ def clip_path(name: str, directory: Path | None = None) -> Path:
     return (directory if directory is not None else data_dir()) / f"{name}.ogg"
 
 
-def decode_clip(path: Path) -> tuple[npt.NDArray[np.float32], int]:
-    """Decode an audio file with PyAV to float32 (frames, channels) and its sample rate."""
-    import av  # deferred: decoding is only needed when files are inspected
-
-    chunks: list[npt.NDArray[np.float32]] = []
-    with av.open(str(path)) as container:
-        stream = container.streams.audio[0]
-        channels = int(stream.codec_context.channels)
-        rate = int(stream.codec_context.sample_rate)
-        for frame in container.decode(stream):
-            data = np.asarray(frame.to_ndarray(), dtype=np.float32)
-            chunks.append(data.T if frame.format.is_planar else data.reshape(-1, channels))
-    if not chunks:
-        return np.zeros((0, channels), dtype=np.float32), rate
-    return np.ascontiguousarray(np.concatenate(chunks, axis=0)), rate
-
-
-def _selected(names: Sequence[str] | None) -> list[ClipSpec]:
+def select(names: Sequence[str] | None) -> list[ClipSpec]:
+    """The named recipes in that order, or all of them for ``None``."""
     return list(CLIPS) if names is None else [get_spec(name) for name in names]
-
-
-def describe_clips(
-    directory: Path | None = None, names: Sequence[str] | None = None
-) -> list[ClipInfo]:
-    """Decode each committed clip (or the named ones) and measure duration, loudness, peak."""
-    infos: list[ClipInfo] = []
-    for spec in _selected(names):
-        path = clip_path(spec.name, directory)
-        samples, rate = decode_clip(path)
-        infos.append(
-            ClipInfo(
-                name=spec.name,
-                path=path,
-                description=spec.description,
-                duration_s=samples.shape[0] / rate,
-                channels=samples.shape[1],
-                sample_rate=rate,
-                integrated_lufs=integrated_loudness(samples, rate),
-                true_peak_dbfs=true_peak_dbfs(samples, rate),
-                target_lufs=spec.target_lufs,
-                size_bytes=path.stat().st_size,
-            )
-        )
-    return infos
-
-
-def _coarse_spectrogram(
-    mono: npt.NDArray[np.float32], rate: int, columns: int, rows: int
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Power in dB on a coarse grid (columns in time x rows log-spaced from 40 Hz to Nyquist).
-
-    Averaging into coarse cells shows the balance and events without the noise speckle that
-    makes fine spectrogram images large.
-    """
-    from scipy import signal
-
-    freqs, _, power = signal.spectrogram(mono, rate, nperseg=2048, noverlap=1024)
-    edges = np.geomspace(40.0, rate / 2.0, rows + 1)
-    band = np.clip(np.searchsorted(edges, freqs) - 1, 0, rows - 1)
-    valid = (freqs >= 40.0)[:, np.newaxis]
-    sums = np.zeros((rows, power.shape[1]))
-    counts = np.zeros((rows, 1))
-    np.add.at(sums, band, power * valid)
-    np.add.at(counts, band, valid.astype(np.float64))
-    filled = counts[:, 0] > 0
-    banded = sums[filled] / counts[filled]
-    # Low bands narrower than an FFT bin hold no bin: interpolate them from their neighbours.
-    centres = np.arange(rows)
-    banded = np.stack(
-        [np.interp(centres, centres[filled], banded[:, t]) for t in range(banded.shape[1])], axis=1
-    )
-    cols = np.array_split(np.arange(power.shape[1]), min(columns, power.shape[1]))
-    grid = np.stack([banded[:, c].mean(axis=1) for c in cols], axis=1)
-    return 10.0 * np.log10(grid + 1e-14), edges
-
-
-def plot_spectrograms(
-    directory: Path,
-    source: Path | None = None,
-    width_px: int = 800,
-    height_px: int = 300,
-    names: Sequence[str] | None = None,
-) -> list[Path]:
-    """Write ``<name>.png`` spectrograms (log frequency, dB) of every clip into ``directory``.
-
-    Images are coarse, 16-colour palette PNGs so they stay small enough for the docs.
-    """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    from PIL import Image
-
-    directory.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    dpi = 100
-    for spec in _selected(names):
-        samples, rate = decode_clip(clip_path(spec.name, source))
-        level, edges = _coarse_spectrogram(samples.mean(axis=1), rate, columns=240, rows=90)
-        top = float(level.max())
-        fig, ax = plt.subplots(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
-        ax.imshow(
-            level,
-            origin="lower",
-            aspect="auto",
-            interpolation="nearest",
-            cmap="magma",
-            vmin=top - 60.0,
-            vmax=top,
-            extent=(0.0, samples.shape[0] / rate, 0.0, float(len(edges) - 1)),
-        )
-        ticks = [100.0, 300.0, 1000.0, 3000.0, 10000.0]
-        ax.set_yticks(
-            [float(np.interp(np.log(t), np.log(edges), np.arange(len(edges)))) for t in ticks]
-        )
-        ax.set_yticklabels(["100", "300", "1k", "3k", "10k"])
-        ax.set_xlabel("time (s)", fontsize=8)
-        ax.set_ylabel("Hz", fontsize=8)
-        ax.set_title(f"{spec.name}  ({spec.target_lufs:g} LUFS target)", fontsize=9)
-        ax.tick_params(labelsize=7)
-        fig.tight_layout(pad=0.3)
-        out = directory / f"{spec.name}.png"
-        fig.savefig(out, dpi=dpi)
-        plt.close(fig)
-        with Image.open(out) as image:
-            image.convert("RGB").quantize(colors=16).save(out, optimize=True)
-        written.append(out)
-    return written

@@ -2,7 +2,8 @@
 
 Renders each recipe in :mod:`roomtone.clips.catalog` from its seed, normalises it to its
 loudness target with a true-peak ceiling, and writes 48 kHz Ogg Opus with PyAV's libopus
-encoder (bit-exact muxing, so an unchanged recipe reproduces the same bytes).
+encoder in CELT-only mode. What reproduces, and how exactly, is said in
+``docs/builtin-sounds.md`` ("Reproducibility") and tested against the committed files.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from roomtone.analysis.decode import decode_audio
 from roomtone.analysis.loudness import gain_to_target, integrated_loudness, true_peak_dbfs
 from roomtone.clips import data_dir
 from roomtone.clips.catalog import (
@@ -27,7 +29,6 @@ from roomtone.clips.catalog import (
     ClipSpec,
     clip_names,
     clip_path,
-    decode_clip,
     get_spec,
 )
 from roomtone.clips.synth.mixing import limit_peaks, to_channels
@@ -42,6 +43,9 @@ _OPUS_FRAME = 960  # 20 ms at 48 kHz
 # last few of those packets, for the decoder to settle on.
 _ENCODER_WARMUP_PACKETS = 150  # 3 s
 _DECODER_PRIME_PACKETS = 10  # 200 ms, skipped via the Ogg pre-skip
+# CELT only ("restricted low delay"): at our bitrates libopus would otherwise pick its hybrid
+# mode, SILK below 8 kHz and CELT above, which leaves a level step at 8 kHz in every bed.
+_CODEC_OPTIONS = {"application": "lowdelay"}
 
 
 def normalise(
@@ -116,7 +120,9 @@ def encode_opus(
     path: Path,
     bitrate: int,
     title: str = "",
+    *,
     sample_rate: int = SAMPLE_RATE,
+    complexity: int = 10,
 ) -> None:
     """Write a loop (frames, channels) of float32 at 48 kHz as Ogg Opus, seamless at the seam.
 
@@ -142,6 +148,7 @@ def encode_opus(
     codec.layout = layout
     codec.format = "flt"
     codec.bit_rate = bitrate
+    codec.options = {**_CODEC_OPTIONS, "compression_level": str(complexity)}
     codec.open()
     packets: list[bytes] = []
     for start in range(0, data.shape[0], _OPUS_FRAME):
@@ -190,7 +197,7 @@ def generate(names: Sequence[str], out_dir: Path, log: bool = True) -> list[Path
         encode_opus(samples, path, spec.bitrate, title=spec.name)
         # Opus drops some energy at low bitrates (mostly highs): measure the decoded file and
         # re-encode once with the difference made up, so the file itself meets its target.
-        decoded, rate = decode_clip(path)
+        decoded, rate = decode_audio(path)
         shortfall = spec.target_lufs - integrated_loudness(decoded, rate)
         if abs(shortfall) > 0.05:
             samples = (samples * 10.0 ** (shortfall / 20.0)).astype(np.float32)

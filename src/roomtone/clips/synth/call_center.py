@@ -1,14 +1,16 @@
 """call_center: nearby agents on calls, a murmur of the floor, keyboards, ventilation.
 
-Near agents talk in phone-conversation rhythm (speak, listen, speak); the far floor is a
-many-talker murmur; acoustics are a treated open-plan room (short, dull reverberation).
+Every agent is alone on a phone call: they speak, then listen to the caller (whom we do
+not hear), then speak again, so about half of them talk at any moment; a few sit near,
+most further across the floor. Acoustics are a treated open-plan room (short, dull
+reverberation).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from roomtone.clips.synth.babble import Crowd, babble
+from roomtone.clips.synth.babble import Crowd, babble_in_room
 from roomtone.clips.synth.beds import ventilation
 from roomtone.clips.synth.circular import FloatArray
 from roomtone.clips.synth.envelopes import db
@@ -27,29 +29,27 @@ def call_center_stems(seed: int, duration_s: float, sample_rate: int) -> dict[st
     """Near agents, far floor, keyboards and air at their mix levels."""
     frames = round(duration_s * sample_rate)
     room = room_response(rng_for(seed, "room"), OPEN_PLAN, sample_rate)
-    near = Crowd(
-        talkers=4,
-        distance_m=(2.0, 4.5),
-        talk_fraction=0.5,
-        spurt_s=3.5,
+    agents = Crowd(
+        talkers=24,
+        distance_m=(1.8, 15.0),
+        talk_fraction=0.55,
+        spurt_s=3.0,
         width=1.0,
-        lowpass_hz=7000.0,
+        lowpass_hz=8000.0,
+        group_size=(1, 1),
+        critical_distance_m=3.0,
     )
-    floor = Crowd(
-        talkers=14, distance_m=(5.0, 16.0), talk_fraction=0.5, spurt_s=3.0, lowpass_hz=3000.0
-    )
-    agents = babble(rng_for(seed, "near"), near, frames, sample_rate)
-    murmur = babble(rng_for(seed, "floor"), floor, frames, sample_rate)
+    talk = babble_in_room(rng_for(seed, "agents"), agents, OPEN_PLAN, frames, sample_rate)
     keys_rng = rng_for(seed, "keys")
     keys = np.zeros((frames, 2))
     for _ in range(3):
         typing = far_typing(keys_rng, frames, sample_rate, bursts=2)
-        keys += pan(distant(typing, sample_rate, 5000.0), float(keys_rng.uniform(-0.9, 0.9)))
+        keys += pan(distant(typing, sample_rate, 9000.0), float(keys_rng.uniform(-0.9, 0.9)))
     air = ventilation(rng_for(seed, "air"), frames, sample_rate, rumble_hz=95.0, hiss=0.4)
     return {
-        "agents": db(2.0) * reverberate(agents, room, wet_db=-6.0),
-        "floor": db(-6.0) * reverberate(murmur, room, wet_db=0.0),
-        "keyboards": db(10.0) * reverberate(keys, room, wet_db=-3.0),
+        "agents": talk,
+        # Reverberated clicks turn into a percussion loop: keep the keyboards fairly dry.
+        "keyboards": db(2.0) * reverberate(keys, room, wet_db=-8.0),
         "ventilation": db(-10.0) * air,
     }
 

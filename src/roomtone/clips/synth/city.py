@@ -1,4 +1,4 @@
-"""city_ambience: traffic rumble, vehicles passing both ways, distant horns, street life."""
+"""city_ambience: a busy street from the kerb: passing traffic both ways, buses, horns, people."""
 
 from __future__ import annotations
 
@@ -6,20 +6,25 @@ import numpy as np
 
 from roomtone.clips.synth.babble import Crowd, babble
 from roomtone.clips.synth.beds import stereo_noise
-from roomtone.clips.synth.birds import random_bird, sing
 from roomtone.clips.synth.circular import FloatArray, add_wrapped, fft_filter, rfft_freqs
 from roomtone.clips.synth.envelopes import db, fade_in_out, time_axis
 from roomtone.clips.synth.impacts import Modes, impact, jitter
 from roomtone.clips.synth.mixing import pan
-from roomtone.clips.synth.noise import band_shape, rng_for, slope_shape, smooth_random
+from roomtone.clips.synth.noise import rng_for, slope_shape, smooth_random
 from roomtone.clips.synth.rooms import Room, reverberate, room_response
-from roomtone.clips.synth.vehicles import random_vehicle, traffic
+from roomtone.clips.synth.vehicles import Vehicle, random_vehicle, traffic
 
 __all__ = ["city_stems", "horn", "render_city_ambience"]
 
 STREET = Room(
     rt60_s=1.4, hf_rt60_s=0.5, predelay_s=0.03, early_count=10, early_span_s=0.25, early_level=0.7
 )
+_NEAR_GAP_S = 0.6  # mean time between vehicles in the near lanes (a busy street)
+_FAR_GAP_S = 0.5
+_NEAR_LANES_M = (2.0, 6.0)  # standing at the kerb: the near lanes pass 2-6 m away
+_FAR_DB = -4.0  # far lanes relative to the near ones
+_LIFE_DB = -12.0  # people, horns, birds relative to the traffic
+_RUMBLE_DB = -14.0
 _HEEL = Modes(
     freqs=(180.0, 420.0, 950.0, 2100.0, 4200.0),
     decays=(0.02, 0.015, 0.01, 0.006, 0.003),
@@ -43,6 +48,35 @@ def horn(rng: np.random.Generator, sample_rate: int) -> FloatArray:
         out[pos : pos + length] += tone * fade_in_out(length, sample_rate, 0.01, 0.03)
         pos += length + round(rng.uniform(0.08, 0.15) * sample_rate)
     return out
+
+
+def _rms(x: FloatArray) -> float:
+    return float(np.sqrt(np.mean(x * x))) + 1e-12
+
+
+def _bus_stops(
+    rng: np.random.Generator, buses: list[Vehicle], frames: int, sample_rate: int
+) -> FloatArray:
+    """Buses braking as they pass: a brief brake squeal, then the air brakes' hiss."""
+    out = np.zeros((frames, 2))
+    for bus in buses:
+        at = round((bus.time_s + float(rng.uniform(-0.5, 1.0))) * sample_rate)
+        squeal_s = float(rng.uniform(0.3, 0.8))
+        n = round(squeal_s * sample_rate)
+        t = time_axis(n, sample_rate)
+        pitch = float(rng.uniform(1800.0, 3200.0)) * (1.0 + 0.01 * np.sin(2 * np.pi * 7.0 * t))
+        squeal = np.sin(2 * np.pi * np.cumsum(pitch) / sample_rate) * fade_in_out(
+            n, sample_rate, 0.08, 0.15
+        )
+        hiss_n = round(float(rng.uniform(0.4, 0.8)) * sample_rate)
+        hiss = np.diff(rng.standard_normal(hiss_n + 1)) * np.exp(
+            -time_axis(hiss_n, sample_rate) / 0.25
+        )
+        event = np.zeros(n + hiss_n + sample_rate // 5)
+        event[:n] += 0.15 * squeal
+        event[n + sample_rate // 5 :] += 0.25 * hiss
+        add_wrapped(out, pan(event, float(np.clip(bus.direction * 0.4, -1, 1))), at)
+    return out * 0.02
 
 
 def _footsteps(rng: np.random.Generator, frames: int, sample_rate: int, walkers: int) -> FloatArray:
@@ -71,25 +105,25 @@ def city_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Floa
     street = room_response(rng_for(seed, "room"), STREET, sample_rate)
 
     rumble_rng = rng_for(seed, "rumble")
-    shape = slope_shape(-6.0, 25.0, 2500.0)
-    wash = band_shape(600.0, 3.0)
-
-    def rumble_shape(f: FloatArray) -> FloatArray:
-        return np.asarray(shape(f) + 0.25 * wash(f), dtype=np.float64)
-
-    rumble = stereo_noise(rumble_rng, frames, sample_rate, rumble_shape, 0.4)
-    rumble *= np.exp(0.25 * smooth_random(rumble_rng, frames, sample_rate, 0.05, channels=2))
+    # The road's low hum under everything: far engines merged into one slow, dull swell.
+    rumble = stereo_noise(rumble_rng, frames, sample_rate, slope_shape(-9.0, 25.0, 400.0), 0.4)
+    rumble *= np.exp(0.3 * smooth_random(rumble_rng, frames, sample_rate, 0.1, channels=2))
 
     cars_rng = rng_for(seed, "vehicles")
-    vehicles = []
+    near: list[Vehicle] = []
     t = 0.0
-    while True:
-        t += float(cars_rng.exponential(3.6))
-        if t >= loop_s:
-            break
-        kind = str(cars_rng.choice(["car", "car", "car", "car", "truck", "motorbike"], p=None))
-        vehicles.append(random_vehicle(cars_rng, t, kind))
-    cars = traffic(cars_rng, vehicles, frames, sample_rate)
+    while (t := t + float(cars_rng.exponential(_NEAR_GAP_S))) < loop_s:
+        kind = str(cars_rng.choice(["car", "car", "car", "car", "car", "bus", "motorbike"]))
+        near.append(random_vehicle(cars_rng, t, kind, distance_m=_NEAR_LANES_M))
+    far: list[Vehicle] = []
+    t = 0.0
+    while (t := t + float(cars_rng.exponential(_FAR_GAP_S))) < loop_s:
+        kind = str(cars_rng.choice(["car", "car", "car", "car", "truck"]))
+        far.append(random_vehicle(cars_rng, t, kind, distance_m=(40.0, 120.0)))
+    cars = traffic(cars_rng, near, frames, sample_rate, render_rate=sample_rate // 2)
+    distant = traffic(cars_rng, far, frames, sample_rate, render_rate=sample_rate // 4)
+    distant *= db(_FAR_DB) * _rms(cars) / _rms(distant)
+    brakes = _bus_stops(rng_for(seed, "brakes"), [v for v in near if v.diesel], frames, sample_rate)
 
     life_rng = rng_for(seed, "life")
     horns = np.zeros(frames)
@@ -107,15 +141,12 @@ def city_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Floa
     crowd = Crowd(talkers=5, distance_m=(6.0, 20.0), talk_fraction=0.5, lowpass_hz=3000.0)
     chatter = babble(life_rng, crowd, frames, sample_rate)
     steps = _footsteps(life_rng, frames, sample_rate, walkers=3)
-    sparrows = np.zeros((frames, 2))
-    for _ in range(2):
-        bird = random_bird(life_rng, "chirper")
-        sparrows += pan(sing(life_rng, bird, frames, sample_rate) / bird.distance, bird.position)
-    life = db(-2.0) * chatter + db(-8.0) * steps + db(-16.0) * sparrows + db(-14.0) * horns
+    life = db(-2.0) * chatter + db(-8.0) * steps + db(-14.0) * horns
+    traffic_rms = _rms(cars)
     return {
-        "rumble": db(-2.0) * rumble,
-        "traffic": db(2.0) * reverberate(cars, street, wet_db=-8.0),
-        "life": reverberate(life, street, wet_db=-4.0),
+        "rumble": db(_RUMBLE_DB) * traffic_rms / _rms(rumble) * rumble,
+        "traffic": reverberate(cars + distant + brakes, street, wet_db=-10.0),
+        "life": db(_LIFE_DB) * traffic_rms / _rms(life) * reverberate(life, street, wet_db=-4.0),
     }
 
 

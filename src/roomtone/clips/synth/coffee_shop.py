@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from roomtone.clips.synth.babble import Crowd, babble
+from roomtone.clips.synth.babble import Crowd, babble_in_room
 from roomtone.clips.synth.beds import ventilation
 from roomtone.clips.synth.circular import FloatArray, add_wrapped
 from roomtone.clips.synth.envelopes import db
 from roomtone.clips.synth.espresso import (
     cup_clink,
+    cutlery,
     grinder,
     knock_box,
     pump,
     spoon_stir,
     steam_wand,
+    till,
 )
 from roomtone.clips.synth.mixing import pan
 from roomtone.clips.synth.noise import rng_for
@@ -36,12 +38,20 @@ def cafe_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Floa
     """Talk, tableware, machine and air at their mix levels."""
     frames = round(duration_s * sample_rate)
     room = room_response(rng_for(seed, "room"), CAFE, sample_rate)
-    crowd = Crowd(talkers=12, distance_m=(1.8, 9.0), talk_fraction=0.6, lowpass_hz=5000.0)
-    talk = babble(rng_for(seed, "talk"), crowd, frames, sample_rate)
+    crowd = Crowd(
+        talkers=26,
+        distance_m=(1.8, 9.0),
+        talk_fraction=0.75,
+        group_size=(2, 3),
+        laugh_chance=0.2,
+        lowpass_hz=8000.0,
+        critical_distance_m=2.5,
+    )
+    talk = babble_in_room(rng_for(seed, "talk"), crowd, CAFE, frames, sample_rate)
 
     table_rng = rng_for(seed, "tableware")
     tableware = np.zeros((frames, 2))
-    for _ in range(round(14 * duration_s / 60.0)):
+    for _ in range(round(24 * duration_s / 60.0)):
         _place(
             tableware,
             table_rng,
@@ -51,6 +61,14 @@ def cafe_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Floa
         )
     for _ in range(2):
         _place(tableware, table_rng, spoon_stir(table_rng, sample_rate), -4.0, 0.9)
+    for _ in range(round(8 * duration_s / 60.0)):
+        _place(
+            tableware,
+            table_rng,
+            cutlery(table_rng, sample_rate),
+            float(table_rng.uniform(-12, -3)),
+            0.9,
+        )
 
     bar_rng = rng_for(seed, "machine")
     bar = np.zeros((frames, 2))
@@ -67,11 +85,13 @@ def cafe_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Floa
     at_bar(steam_wand(bar_rng, sample_rate), -16.0)
     at_bar(pump(bar_rng, sample_rate), -20.0)
     at_bar(knock_box(bar_rng, sample_rate), -8.0)
+    at_bar(till(bar_rng, sample_rate), -6.0)
     air = ventilation(rng_for(seed, "air"), frames, sample_rate, rumble_hz=120.0)
     return {
-        "talk": reverberate(talk, room, wet_db=-3.0),
-        "tableware": db(5.0) * reverberate(tableware, room, wet_db=-2.0),
-        "machine": db(-1.0) * reverberate(bar, room, wet_db=-4.0),
+        "talk": talk,
+        # Near tables: mostly direct (reverberated clinks start to read as chimes).
+        "tableware": db(15.0) * reverberate(tableware, room, wet_db=-8.0),
+        "machine": db(5.0) * reverberate(bar, room, wet_db=-4.0),
         "air": db(-14.0) * air,
     }
 

@@ -17,6 +17,10 @@ __all__ = ["forest_stems", "render_forest_ambience", "wind_in_leaves"]
 FOREST = Room(
     rt60_s=0.9, hf_rt60_s=0.35, predelay_s=0.02, early_count=6, early_span_s=0.08, early_level=0.3
 )
+# Birds over the wind: louder and the wind reads as "environmental noise", softer and the
+# forest turns to water at high playback levels.
+_BIRDS_DB = 18.0
+_WIND_BED = 0.3  # the low roar of wind in the canopy, under the leaves
 _CHORUS = ("warbler", "whistler", "whistler", "trill", "chirper", "chirper", "cooer")
 
 
@@ -33,7 +37,7 @@ def wind_in_leaves(rng: np.random.Generator, frames: int, sample_rate: int) -> F
     level = np.exp(0.9 * gust)
     rustle = leaves * level * (1.0 + 0.35 * np.tanh(level * flutter))
     bed = stereo_noise(rng, frames, sample_rate, slope_shape(-6.0, 25.0, 400.0), 0.6)
-    return np.asarray(rustle + 0.6 * bed * np.exp(0.5 * gust), dtype=np.float64)
+    return np.asarray(rustle + _WIND_BED * bed * np.exp(0.5 * gust), dtype=np.float64)
 
 
 def forest_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, FloatArray]:
@@ -50,7 +54,7 @@ def forest_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Fl
         song = fft_filter(song, np.exp(-((f / 12000.0) ** 2) * bird.distance))
         chorus += pan(song, bird.position)
     chorus = reverberate(chorus, room_response(rng_for(seed, "room"), FOREST, sample_rate), -6.0)
-    return {"wind": db(0.0) * wind, "birds": db(14.0) * chorus}
+    return {"wind": db(0.0) * wind, "birds": db(_BIRDS_DB) * chorus}
 
 
 def render_forest_ambience(seed: int, duration_s: float, sample_rate: int) -> FloatArray:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from roomtone.clips.synth.babble import Crowd, babble
+from roomtone.clips.synth.babble import Crowd, babble_in_room
 from roomtone.clips.synth.beds import ventilation
 from roomtone.clips.synth.circular import FloatArray, add_wrapped, fft_filter, rfft_freqs
 from roomtone.clips.synth.envelopes import db
@@ -19,9 +19,9 @@ from roomtone.clips.synth.rooms import Room, reverberate, room_response
 __all__ = ["LEVELS", "OFFICE_ROOM", "distant", "office_stems", "render_office_ambience"]
 
 LEVELS = {
-    "ventilation": db(-4.0),
+    "ventilation": db(-8.0),
     "murmur": db(-8.0),
-    "typing": db(4.0),
+    "typing": db(2.0),
     "phone": db(-12.0),
     "door": db(0.0),
 }
@@ -39,8 +39,16 @@ def office_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Fl
     frames = round(duration_s * sample_rate)
     room = room_response(rng_for(seed, "room"), OFFICE_ROOM, sample_rate)
     air = ventilation(rng_for(seed, "ventilation"), frames, sample_rate, rumble_hz=105.0)
-    crowd = Crowd(talkers=7, distance_m=(6.0, 14.0), talk_fraction=0.5, lowpass_hz=2600.0)
-    murmur = babble(rng_for(seed, "murmur"), crowd, frames, sample_rate)
+    crowd = Crowd(
+        talkers=16,
+        distance_m=(3.0, 14.0),
+        talk_fraction=0.6,
+        lowpass_hz=6000.0,
+        group_size=(1, 3),
+        laugh_chance=0.15,
+        critical_distance_m=2.5,
+    )
+    murmur = babble_in_room(rng_for(seed, "murmur"), crowd, OFFICE_ROOM, frames, sample_rate)
 
     events_rng = rng_for(seed, "events")
     typing = far_typing(events_rng, frames, sample_rate, bursts=3)
@@ -49,14 +57,15 @@ def office_stems(seed: int, duration_s: float, sample_rate: int) -> dict[str, Fl
     door = np.zeros(frames)
     add_wrapped(door, door_close(events_rng, sample_rate), int(events_rng.integers(frames)))
     events = (
-        LEVELS["typing"] * pan(distant(typing, sample_rate, 3500.0), events_rng.uniform(-0.7, 0.7))
+        LEVELS["typing"] * pan(distant(typing, sample_rate, 7000.0), events_rng.uniform(-0.7, 0.7))
         + LEVELS["phone"] * pan(distant(ring, sample_rate, 2500.0), events_rng.uniform(-0.8, 0.8))
         + LEVELS["door"] * pan(distant(door, sample_rate, 1500.0), events_rng.uniform(-0.8, 0.8))
     )
     return {
         "ventilation": LEVELS["ventilation"] * air,
-        "murmur": LEVELS["murmur"] * reverberate(murmur, room, wet_db=0.0),
-        "events": reverberate(events, room, wet_db=4.0),
+        "murmur": LEVELS["murmur"] * murmur,
+        # Reverberated clicks and rings read as percussion and music: keep them fairly dry.
+        "events": reverberate(events, room, wet_db=-3.0),
     }
 
 

@@ -18,13 +18,20 @@ _DESK = Room(rt60_s=0.35, hf_rt60_s=0.15, predelay_s=0.002, early_count=8, early
 
 
 def _typing(
-    seed: int, duration_s: float, sample_rate: int, keyboard: Keyboard, style: TypingStyle
+    seed: int,
+    duration_s: float,
+    sample_rate: int,
+    keyboard: Keyboard,
+    style: TypingStyle,
+    *,
+    wet_db: float = -14.0,
+    floor_db: float = -20.0,
 ) -> FloatArray:
     frames = round(duration_s * sample_rate)
     strokes = typing_schedule(rng_for(seed, "rhythm"), duration_s, style)
     dry = render_keystrokes(rng_for(seed, "keys"), keyboard, strokes, frames, sample_rate)
     room = room_response(rng_for(seed, "room"), _DESK, sample_rate, channels=1)
-    wet = reverberate(dry, room, wet_db=-14.0)[:, 0]
+    wet = reverberate(dry, room, wet_db=wet_db)[:, 0]
     # Desk microphone: low cut against table thumps, a quiet room underneath the keys.
     highpass = signal.butter(2, 60.0, "highpass", fs=sample_rate, output="sos")
     out = circular_sosfilt(highpass, wet, warmup=sample_rate // 2)
@@ -32,7 +39,7 @@ def _typing(
     floor = spectral_noise(
         rng_for(seed, "floor"), frames, sample_rate, slope_shape(-4.0, 40.0, 9000.0)
     )
-    out = out + rms * db(-42.0) * floor
+    out = out + rms * db(floor_db) * floor
     return out[:, np.newaxis]
 
 

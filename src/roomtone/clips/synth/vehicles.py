@@ -1,8 +1,13 @@
-"""Road traffic: vehicles that pass by, swelling and fading, with Doppler and air absorption.
+"""Road traffic: vehicles that pass by, swelling and fading, with Doppler and a ground bounce.
 
-Tyre/road noise is shaped in the STFT domain from every vehicle's distance at once (its
-level, stereo position and high-frequency loss follow the geometry of a straight road);
-engine harmonics are oscillators whose pitch bends with the Doppler shift.
+Each vehicle is a moving source (tyre/road noise plus an engine) rendered in the time domain:
+what the listener hears at time t left the vehicle at t - d/c, so reading the source through
+that moving delay gives the Doppler shift of the engine and of the tyre roar alike. A second
+path bounces off the road; its extra delay shrinks as the vehicle nears and grows as it leaves,
+sweeping comb notches through the noise (the "whoosh" of a pass-by). Distance sets level
+(spherical spreading) and dullness (air absorption). The engine is a train of firing pulses
+with cycle-to-cycle jitter, its rate following the revs (steady, or accelerating through
+gears), not a set of steady sine harmonics, which sound like an organ.
 """
 
 from __future__ import annotations
@@ -10,15 +15,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import signal
+from scipy.fft import next_fast_len
 
 from roomtone.clips.synth.circular import FloatArray, add_wrapped, fft_resample
 from roomtone.clips.synth.mixing import pan_gains
-from roomtone.clips.synth.spectral import frame_freqs, frame_times, synthesise
+from roomtone.clips.synth.noise import smooth_random
 
 __all__ = ["Vehicle", "random_vehicle", "traffic"]
 
 _SPEED_OF_SOUND = 343.0
-_HOP_S = 0.01
+_SOURCE_HEIGHT_M = 0.4
+_EAR_HEIGHT_M = 1.6
+_GROUND_REFLECTION = 0.7
+_PAD_S = 0.5  # longest propagation delay rendered (170 m)
+# Cycle-to-cycle spread (log) of the firing strength: a little makes an engine, a lot crackles.
+_PETROL_JITTER = 0.15
+_DIESEL_JITTER = 0.25
+# Distance at which air has taken the highs (a 2.5 kHz low-pass) off a vehicle completely.
+_DULL_AT_M = 80.0
 
 
 @dataclass(frozen=True)
@@ -34,120 +49,130 @@ class Vehicle:
     """+1 passes left to right, -1 right to left."""
     level: float
     engine_hz: float
+    """Firing rate of the engine at the start of the pass."""
     engine_level: float
     tyre_hz: float
     """Centre of the tyre/road noise band."""
+    accelerating: bool = False
+    """Revs climb and drop back at each gear change instead of holding steady."""
+    diesel: bool = False
+    """Slower, harder firing pulses with more clatter (buses, trucks)."""
+    span_s: float = 10.0
+    """Length of the audible stretch rendered around the closest point."""
 
 
-def random_vehicle(rng: np.random.Generator, time_s: float, kind: str) -> Vehicle:
-    """A car, truck or motorbike with plausible speed, lane and engine note."""
-    lane = float(rng.uniform(6.0, 22.0))
+def random_vehicle(
+    rng: np.random.Generator, time_s: float, kind: str, distance_m: tuple[float, float] = (4, 14)
+) -> Vehicle:
+    """A car, bus/truck or motorbike with plausible speed, engine and tyres."""
+    lane = float(rng.uniform(*distance_m))
     direction = float(rng.choice([-1.0, 1.0]))
-    if kind == "truck":
+    accelerating = bool(rng.random() < 0.5)
+    speed = float(rng.uniform(8.0, 14.0))
+    span = 10.0 if distance_m[1] < 30.0 else 24.0
+    if kind in {"truck", "bus"}:
         return Vehicle(
-            time_s,
-            rng.uniform(8.0, 12.0),
-            lane,
-            direction,
-            rng.uniform(1.6, 2.4),
-            rng.uniform(28.0, 40.0),
-            0.5,
-            rng.uniform(500.0, 700.0),
-        )
+            time_s, speed * 0.85, lane, direction, float(rng.uniform(1.6, 2.2)),
+            float(rng.uniform(30.0, 45.0)), 0.9, float(rng.uniform(600.0, 850.0)),
+            accelerating, diesel=True, span_s=span,
+        )  # fmt: skip
     if kind == "motorbike":
         return Vehicle(
-            time_s,
-            rng.uniform(11.0, 16.0),
-            lane,
-            direction,
-            rng.uniform(0.9, 1.3),
-            rng.uniform(70.0, 110.0),
-            0.6,
-            rng.uniform(900.0, 1200.0),
-        )
+            time_s, speed * 1.1, lane, direction, float(rng.uniform(0.8, 1.2)),
+            float(rng.uniform(90.0, 140.0)), 0.9, float(rng.uniform(900.0, 1200.0)),
+            accelerating, span_s=span,
+        )  # fmt: skip
     return Vehicle(
-        time_s,
-        rng.uniform(9.0, 15.0),
-        lane,
-        direction,
-        rng.uniform(0.6, 1.2),
-        rng.uniform(40.0, 70.0),
-        0.12,
-        rng.uniform(800.0, 1200.0),
+        time_s, speed, lane, direction, float(rng.uniform(0.7, 1.2)),
+        float(rng.uniform(50.0, 100.0)), 0.45, float(rng.uniform(700.0, 1100.0)),
+        accelerating, span_s=span,
+    )  # fmt: skip
+
+
+def _tyre_noise(rng: np.random.Generator, v: Vehicle, frames: int, rate: int) -> FloatArray:
+    """Tyre/road roar: a broad band around ``tyre_hz`` over a low body, unit RMS."""
+    f = np.fft.rfftfreq(frames, 1.0 / rate)
+    octaves = np.log2(np.maximum(f, 10.0) / v.tyre_hz)
+    body = np.log2(np.maximum(f, 10.0) / 90.0)
+    shape = np.exp(-0.5 * (octaves / 1.1) ** 2) + 0.6 * np.exp(-0.5 * body**2)
+    shape[f < 25.0] = 0.0
+    x = np.fft.irfft(np.fft.rfft(rng.standard_normal(frames)) * shape, frames)
+    return np.asarray(x / (np.sqrt(np.mean(x * x)) + 1e-12))
+
+
+def _revs(rng: np.random.Generator, v: Vehicle, frames: int, rate: int) -> FloatArray:
+    """Firing rate over the pass: a slow wander, and gear-change saw-teeth when accelerating."""
+    t = np.arange(frames) / rate
+    curve = np.ones(frames)
+    if v.accelerating:
+        gear_s = float(rng.uniform(2.0, 3.5))
+        curve = 0.75 + 0.6 * (((t / gear_s) + float(rng.uniform(0.0, 1.0))) % 1.0)
+    wander = 1.0 + 0.04 * smooth_random(rng, frames, rate, 0.5)
+    return np.asarray(v.engine_hz * curve * wander)
+
+
+def _engine(rng: np.random.Generator, v: Vehicle, frames: int, rate: int) -> FloatArray:
+    """Firing pulses (jittered in strength) through a short noisy exhaust response, unit RMS."""
+    cycles = np.floor(np.cumsum(_revs(rng, v, frames, rate)) / rate)
+    fires = np.nonzero(np.diff(cycles) > 0)[0]
+    pulses = np.zeros(frames)
+    jitter = _DIESEL_JITTER if v.diesel else _PETROL_JITTER
+    pulses[fires] = np.exp(jitter * rng.standard_normal(fires.shape[0]))
+    length = round(0.015 * rate)
+    decay_s = 0.004 if v.diesel else 0.002
+    response = rng.standard_normal(length) * np.exp(-np.arange(length) / (decay_s * rate))
+    x = signal.fftconvolve(pulses, response)[:frames]
+    top = min(3500.0 if v.diesel else 2000.0, 0.45 * rate)
+    x = signal.sosfilt(signal.butter(2, [35.0, top], "bandpass", fs=rate, output="sos"), x)
+    return np.asarray(x / (np.sqrt(np.mean(x * x)) + 1e-12))
+
+
+def _pass(rng: np.random.Generator, v: Vehicle, rate: int) -> FloatArray:
+    """Stereo (frames, 2) of the pass, centred on its closest point, faded in and out."""
+    frames = round(v.span_s * rate)
+    pad = round(_PAD_S * rate)
+    source_frames = next_fast_len(frames + pad, real=True)  # FFT-friendly length
+    source = _tyre_noise(rng, v, source_frames, rate)
+    source += v.engine_level * _engine(rng, v, source_frames, rate)
+    dull = signal.sosfilt(
+        signal.butter(2, min(2500.0, 0.45 * rate), "lowpass", fs=rate, output="sos"), source
     )
-
-
-def _geometry(
-    v: Vehicle, t: FloatArray, loop_s: float
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """Distance, stereo position and radial speed over time (time wraps around the loop)."""
-    dt = (t - v.time_s + loop_s / 2.0) % loop_s - loop_s / 2.0
-    x = v.direction * v.speed_mps * dt
-    d = np.sqrt(v.lateral_m**2 + x * x)
-    radial = v.speed_mps**2 * dt / d  # > 0 while receding
-    return d, x / d, radial
-
-
-def _tyre_power(v: Vehicle, freqs: FloatArray, d: FloatArray) -> FloatArray:
-    """Tyre noise power (frames, bins): spreading loss, air absorption growing with distance."""
-    octs = np.log2(np.maximum(freqs, 20.0) / v.tyre_hz)
-    band = np.exp(-0.5 * (octs / 1.3) ** 2) + 0.3 * np.exp(-0.5 * ((octs + 3.0) / 1.2) ** 2)
-    absorb = np.exp(np.outer(d / -15.0, (freqs / 9000.0) ** 2))
-    spreading = (v.lateral_m / d) ** 2 * v.level**2
-    return np.asarray(spreading[:, np.newaxis] * band[np.newaxis, :] * absorb, dtype=np.float64)
-
-
-def _engine(
-    v: Vehicle, rng: np.random.Generator, frames: int, sample_rate: int
-) -> tuple[int, FloatArray]:
-    """Engine harmonics for the audible stretch of the pass: (start sample, stereo samples)."""
-    loop_s = frames / sample_rate
-    span = min(loop_s, 2.0 * 60.0 / v.speed_mps)
-    count = round(span * sample_rate)
-    start = round((v.time_s - span / 2.0) * sample_rate)
-    t = (start + np.arange(count)) / sample_rate
-    d, position, radial = _geometry(v, t, loop_s)
-    wobble = 1.0 + 0.02 * np.sin(2.0 * np.pi * rng.uniform(0.2, 0.5) * t + rng.uniform(0, 6.28))
-    freq = v.engine_hz * wobble * _SPEED_OF_SOUND / (_SPEED_OF_SOUND + radial)
-    phase = 2.0 * np.pi * np.cumsum(freq) / sample_rate
-    tone = np.zeros(count)
-    for k in range(1, 9):
-        weight = (0.7 if k % 2 == 0 else 1.0) / k**0.8
-        absorb = np.exp(-((k * freq / 9000.0) ** 2) * d / 15.0)
-        tone += weight * absorb * np.sin(k * phase + rng.uniform(0, 6.28))
-    amp = v.level * v.engine_level * v.lateral_m / d
-    fade = np.sin(np.pi * np.arange(count) / count) ** 2
-    left, right = pan_gains(0.85 * position)
-    mono = tone * amp * fade
-    return start, np.stack([mono * left, mono * right], axis=1)
+    along = v.direction * v.speed_mps * (np.arange(frames) / rate - v.span_s / 2.0)
+    heard = np.zeros(frames)
+    source_index = np.arange(source_frames)
+    for height, gain in (
+        (_EAR_HEIGHT_M - _SOURCE_HEIGHT_M, 1.0),
+        (_EAR_HEIGHT_M + _SOURCE_HEIGHT_M, _GROUND_REFLECTION),
+    ):
+        d = np.sqrt(v.lateral_m**2 + along**2 + height**2)
+        at = np.arange(frames) + pad - d / _SPEED_OF_SOUND * rate
+        far = np.clip(d / _DULL_AT_M, 0.0, 1.0)  # air absorption: duller with distance
+        bright = np.interp(at, source_index, source)
+        muffled = np.interp(at, source_index, dull)
+        heard += gain * ((1.0 - far) * bright + far * muffled) / d
+    heard *= v.level * np.sin(np.pi * np.arange(frames) / frames) ** 2
+    distance = np.sqrt(v.lateral_m**2 + along**2)
+    left, right = pan_gains(0.85 * along / distance)
+    return np.stack([heard * left, heard * right], axis=1)
 
 
 def traffic(
-    rng: np.random.Generator, vehicles: list[Vehicle], frames: int, sample_rate: int
+    rng: np.random.Generator,
+    vehicles: list[Vehicle],
+    frames: int,
+    sample_rate: int,
+    render_rate: int | None = None,
 ) -> FloatArray:
-    """Stereo loop of every vehicle passing; correlated channels keep each one a point source."""
-    hop = round(_HOP_S * sample_rate)
-    freqs = frame_freqs(hop, sample_rate)
-    times = frame_times(frames, hop, sample_rate)
-    loop_s = frames / sample_rate
-    power_l = np.full((times.shape[0], freqs.shape[0]), 1e-12)
-    power_r = power_l.copy()
+    """Stereo loop of every vehicle passing (passes that cross the loop's end wrap round).
+
+    ``render_rate`` (a divisor of ``sample_rate``) renders far, dull traffic cheaply.
+    """
+    rate = render_rate or sample_rate
+    ratio = sample_rate // rate
+    if ratio * rate != sample_rate:
+        raise ValueError(f"render_rate {rate} must divide the sample rate {sample_rate}")
+    out = np.zeros((frames // ratio, 2))
     for v in vehicles:
-        d, position, _ = _geometry(v, times, loop_s)
-        power = _tyre_power(v, freqs, d)
-        left, right = pan_gains(0.85 * position)
-        power_l += power * (left**2)[:, np.newaxis]
-        power_r += power * (right**2)[:, np.newaxis]
-    shape = power_l.shape
-    noise = (rng.standard_normal(shape) + 1j * rng.standard_normal(shape)) * np.sqrt(hop)
-    out = np.stack(
-        [synthesise(noise * np.sqrt(power_l), hop), synthesise(noise * np.sqrt(power_r), hop)],
-        axis=1,
-    )
-    # Engines have nothing above ~1.5 kHz: synthesise them at a quarter rate, resample once.
-    engine_rate = sample_rate // 4
-    engines = np.zeros((frames // 4, 2))
-    for v in vehicles:
-        start, engine = _engine(v, rng, frames // 4, engine_rate)
-        add_wrapped(engines, engine, start)
-    return np.asarray(out + fft_resample(engines, frames), dtype=np.float64)
+        sound = _pass(rng, v, rate)
+        add_wrapped(out, sound, round((v.time_s - v.span_s / 2.0) * rate))
+    return out if ratio == 1 else fft_resample(out, frames)
