@@ -36,6 +36,7 @@ _SMOOTHING = 0.35  # weight of the newest cross-spectrum in the running average
 _MIN_PEAK_RATIO = 12.0  # peak over the correlation's RMS below which a peak is not trusted
 _SWITCH_MARGIN = 1.5  # a new delay must beat the current one's correlation by this factor
 _CONFIRMATIONS = 2  # consecutive looks that must agree before the delay moves later
+_HELD_FADED = 0.5  # the held delay's peak ratio must fall under this share before moving later
 _SOONER_S = 0.1  # a peak up to this much sooner than the held delay is taken at once
 _SILENCE = 1e-7  # mean square below which a window carries no evidence (-70 dBFS)
 
@@ -80,6 +81,7 @@ class DelayEstimator:
         self.estimate: DelayEstimate | None = None
         self._candidate: int | None = None
         self._agreed = 0
+        self._adopted_ratio = 0.0  # how the held delay stood out when it was taken
 
     def maybe_update(self, capture: SampleRing, reference: SampleRing) -> DelayEstimate | None:
         """Analyse if 0.2 s of capture came since the last time; a new trusted estimate or None."""
@@ -121,8 +123,12 @@ class DelayEstimator:
             # (AEC3 cannot look ahead), and a beat of music is never this short: move at once.
             sooner = 4 < held - peak <= _SOONER_S * ANALYSIS_RATE
             margin = 1.0 if sooner else _SWITCH_MARGIN
-            # Music repeats itself: a peak a beat away must clearly beat the one we hold.
-            if abs(peak - held) <= 4 or by_delay[peak] < margin * by_delay[held]:
+            # Music repeats itself: a peak a beat away must clearly beat the one we hold, and a
+            # later one is taken only once the held echo itself has faded (a real path change
+            # leaves nothing at the old delay; a repeating bed keeps both peaks).
+            held_ratio = float(by_delay[held]) / rms
+            still_there = not sooner and held_ratio >= _HELD_FADED * self._adopted_ratio
+            if abs(peak - held) <= 4 or by_delay[peak] < margin * by_delay[held] or still_there:
                 self._candidate, self._agreed = None, 0
                 self.estimate = DelayEstimate(current.delay_s, float(by_delay[held]) / rms)
                 return self.estimate
@@ -134,4 +140,5 @@ class DelayEstimator:
             return None
         self._candidate, self._agreed = None, 0
         self.estimate = DelayEstimate(delay_s=peak / ANALYSIS_RATE, peak_ratio=ratio)
+        self._adopted_ratio = ratio
         return self.estimate
