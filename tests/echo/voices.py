@@ -8,67 +8,12 @@ so a talker sounds the same whichever tests ran before.
 
 from __future__ import annotations
 
-import _ctypes
-import ctypes
 import functools
 
 import numpy as np
 import soxr
 
-_SYNCHRONOUS = 0x02
-_CHARS_UTF8 = 0x01
-_RATE, _PITCH = 1, 3
-
-_Callback = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
-)
-
-
-class _Espeak:
-    def __init__(self) -> None:
-        import espeakng_loader
-
-        lib = ctypes.CDLL(espeakng_loader.get_library_path())
-        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
-        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
-        lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
-        lib.espeak_Synth.argtypes = [
-            ctypes.c_char_p,
-            ctypes.c_size_t,
-            ctypes.c_uint,
-            ctypes.c_int,
-            ctypes.c_uint,
-            ctypes.c_uint,
-            ctypes.c_void_p,
-            ctypes.c_void_p,
-        ]
-        self.rate = lib.espeak_Initialize(
-            _SYNCHRONOUS, 0, espeakng_loader.get_data_path().encode(), 0
-        )
-        assert self.rate > 0, "eSpeak NG did not initialise"
-        self._lib = lib
-        self._chunks: list[bytes] = []
-        self._callback = _Callback(self._collect)
-        lib.espeak_SetSynthCallback(self._callback)
-
-    def _collect(self, wav, count, _events) -> int:
-        if count > 0:
-            self._chunks.append(ctypes.string_at(wav, 2 * count))
-        return 0
-
-    def speak(self, text: str, voice: str, pitch: int, wpm: int) -> np.ndarray:
-        assert self._lib.espeak_SetVoiceByName(voice.encode()) == 0, voice
-        self._lib.espeak_SetParameter(_RATE, wpm, 0)
-        self._lib.espeak_SetParameter(_PITCH, pitch, 0)
-        self._chunks = []
-        data = text.encode()
-        assert self._lib.espeak_Synth(data, len(data) + 1, 0, 1, 0, _CHARS_UTF8, None, None) == 0
-        return np.frombuffer(b"".join(self._chunks), np.int16).astype(np.float64) / 32768.0
-
-    def close(self) -> None:
-        self._lib.espeak_Terminate()
-        _ctypes.dlclose(self._lib._handle)
-
+from roomtone.clips.synth.speech_espeak import Espeak, VoiceSettings, espeak_session
 
 _CONSONANTS = "bdfgklmnprstvz"
 _VOWELS = "aeiou"
@@ -93,17 +38,18 @@ BOT, CALLER, CROWD = 5, 42, tuple(range(100, 108))
 _PAUSES = {BOT: 0.35, CALLER: 0.35, **dict.fromkeys(CROWD, 0.6)}
 
 
-def _render(engine: _Espeak, seed: int, pause_s: float) -> np.ndarray:
+def _render(engine: Espeak, seed: int, pause_s: float) -> np.ndarray:
     rng = np.random.default_rng(seed)
     voice = _VOICES[seed % len(_VOICES)]
     pitch = int(rng.integers(30, 70))
     wpm = int(rng.integers(150, 200))
+    settings = VoiceSettings(voice, rate_wpm=wpm, pitch=pitch)
     parts: list[np.ndarray] = []
     total = 0
-    target = int(TALKER_SECONDS * engine.rate)
+    target = int(TALKER_SECONDS * engine.sample_rate)
     while total < target:
-        speech = engine.speak(_pseudo_words(rng, int(rng.integers(3, 7))), voice, pitch, wpm)
-        gap = np.zeros(int(rng.uniform(0.5, 1.5) * pause_s * engine.rate))
+        speech = engine.speak(_pseudo_words(rng, int(rng.integers(3, 7))), settings)
+        gap = np.zeros(int(rng.uniform(0.5, 1.5) * pause_s * engine.sample_rate))
         parts += [speech, gap]
         total += speech.shape[0] + gap.shape[0]
     return np.concatenate(parts)[:target]
@@ -113,11 +59,9 @@ def _render(engine: _Espeak, seed: int, pause_s: float) -> np.ndarray:
 def _all_talkers() -> tuple[int, dict[int, np.ndarray]]:
     """Every talker the tests use, rendered once, always in the same order: eSpeak carries
     state from one utterance to the next even across reloads, so order fixes the sound."""
-    engine = _Espeak()
-    try:
-        return engine.rate, {seed: _render(engine, seed, pause) for seed, pause in _PAUSES.items()}
-    finally:
-        engine.close()
+    with espeak_session() as engine:
+        rendered = {seed: _render(engine, seed, pause) for seed, pause in _PAUSES.items()}
+        return engine.sample_rate, rendered
 
 
 @functools.cache
