@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -37,6 +38,13 @@ class BrokenOutput(PacedOutput):
             raise RuntimeError("the device went away")
 
 
+def loop_errors() -> list[dict[str, Any]]:
+    """What reaches the running loop's exception handler from now on (should stay empty)."""
+    errors: list[dict[str, Any]] = []
+    asyncio.get_running_loop().set_exception_handler(lambda _loop, ctx: errors.append(ctx))
+    return errors
+
+
 async def healthy_player(
     tone_file: Callable[..., str],
 ) -> tuple[BackgroundAudioPlayer, MemoryOutput]:
@@ -49,10 +57,12 @@ async def healthy_player(
 async def test_an_output_that_raises_leaves_the_clock_to_the_others(
     tone_file: Callable[..., str], caplog: pytest.LogCaptureFixture
 ) -> None:
+    errors = loop_errors()
     healthy, healthy_out = await healthy_player(tone_file)
     broken = BrokenOutput()
     failing = BackgroundAudioPlayer(ambient_sound=tone_file(220, 1.0))
     await failing.start(output=broken)
+    handle = failing.play(tone_file(880, 5.0))
     with caplog.at_level(logging.WARNING, logger="roomtone"):
         await asyncio.sleep(0.2)
         await assert_keeps_playing(healthy_out)
@@ -60,13 +70,17 @@ async def test_an_output_that_raises_leaves_the_clock_to_the_others(
     reports = [r for r in caplog.records if "BrokenOutput" in r.getMessage()]
     assert len(reports) == 1 and "the device went away" in reports[0].getMessage()
     assert isinstance(failing.error, RuntimeError)
-    await failing.aclose()
+    await asyncio.wait_for(failing.aclose(), 5)
+    assert handle.done()  # every handle settles
+    await assert_keeps_playing(healthy_out, 0.1)
     await healthy.aclose()
+    assert errors == []  # nothing reached the loop's exception handler
 
 
 async def test_a_full_disk_neither_silences_others_nor_makes_aclose_raise(
     tone_file: Callable[..., str],
 ) -> None:
+    errors = loop_errors()
     healthy, healthy_out = await healthy_player(tone_file)
     full = BackgroundAudioPlayer(ambient_sound=tone_file(220, 1.0))
     await full.start(output=WavFileOutput("/dev/full", 48000, 1, BLOCK))
@@ -77,3 +91,4 @@ async def test_a_full_disk_neither_silences_others_nor_makes_aclose_raise(
     assert handle.done()  # every handle settles
     await assert_keeps_playing(healthy_out, 0.1)
     await healthy.aclose()
+    assert errors == []
