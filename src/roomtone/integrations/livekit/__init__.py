@@ -10,10 +10,14 @@ Needs the extra: ``pip install 'roomtone[livekit]'`` (``roomtone[agents]`` for s
 console). Nothing else in roomtone imports LiveKit: importing this package registers its
 output resolver and adapters with :mod:`roomtone.registry`, which imports it by itself the
 first time it meets a LiveKit object.
+
+``RoomtoneWarmTransferTask`` (livekit-agents' warm transfer with this player as its hold
+audio) is loaded on first use, so this package still imports without livekit-agents or with a
+version that has no warm-transfer workflow; using it then raises ``MissingExtraError``.
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from roomtone.errors import MissingExtraError
 
@@ -34,6 +38,9 @@ from roomtone.integrations.livekit.output import (
 from roomtone.integrations.livekit.pump import LANES, Pump
 from roomtone.integrations.livekit.room import is_livekit_room, output_for_room, resolve_room
 
+if TYPE_CHECKING:
+    from roomtone.integrations.livekit.warm_transfer import RoomtoneWarmTransferTask
+
 
 def _install_echo(session: object, subscribe: Any) -> Callable[[], None] | None:
     """``start(cancel_echo=True)`` for an AgentSession (loads livekit-agents only then)."""
@@ -42,6 +49,15 @@ def _install_echo(session: object, subscribe: Any) -> Callable[[], None] | None:
     from roomtone.integrations.livekit.echo import install_session_echo
 
     return install_session_echo(session, subscribe)
+
+
+def __getattr__(name: str) -> Any:
+    """``RoomtoneWarmTransferTask`` on first use: it imports livekit-agents' beta workflows."""
+    if name == "RoomtoneWarmTransferTask":
+        from roomtone.integrations.livekit.warm_transfer import RoomtoneWarmTransferTask
+
+        return RoomtoneWarmTransferTask
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 registry.register_output_resolver(resolve_room)
@@ -58,6 +74,7 @@ __all__ = [
     "ConsoleOutput",
     "Pump",
     "RoomOutput",
+    "RoomtoneWarmTransferTask",
     "console_instance",
     "is_livekit_room",
     "output_for_room",
