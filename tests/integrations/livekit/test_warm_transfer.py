@@ -404,6 +404,7 @@ import sys
 sys.modules["livekit.agents.beta.workflows.warm_transfer"] = None  # what an old version lacks
 import roomtone.integrations.livekit as lk
 assert "RoomOutput" in lk.__all__
+assert "livekit.agents" not in sys.modules  # the helper loads livekit-agents when used
 try:
     lk.RoomtoneWarmTransferTask
 except ImportError as exc:
