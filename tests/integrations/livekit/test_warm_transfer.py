@@ -122,10 +122,12 @@ class FrontDesk(agents.Agent):
         self.transfers: list[ScriptedTransfer] = []
         self.dialling: asyncio.Queue[HumanAgentLine] = asyncio.Queue()
         self.outcomes: list[str] = []
+        self.tool_tasks: list[asyncio.Task[Any] | None] = []
 
     @agents.function_tool
     async def transfer_to_human(self, ctx: agents.RunContext) -> str:
         """Transfer the caller to a human."""
+        self.tool_tasks.append(asyncio.current_task())
         line = HumanAgentLine()
         self.dialling.put_nowait(line)
         task = ScriptedTransfer(self.player, line, chat_ctx=self.chat_ctx, **self.options)
@@ -317,6 +319,46 @@ async def test_session_closing_mid_dial_ends_the_hold_and_the_dial(
     assert call.level(HOLD, ended + SETTLE, ended + 0.6) < OFF
     assert call.level(BED, ended + SETTLE, ended + 0.6) > ON
     assert len(room.local_participant.published) == 1
+
+
+async def test_cancelling_the_tool_that_awaits_the_transfer_ends_the_hold(
+    room: Any, captured: Captured, tone_file: Callable[..., str]
+) -> None:
+    with caller_job(room):
+        call = await Call.start(room, captured, tone_file(BED, 6.0), hold_sound=tone_file(HOLD))
+        task, line, entered = await call.transfer()
+        await _answered(line)  # the human agent is being briefed
+        await asyncio.sleep(0.6)
+        tool = call.desk.tool_tasks[-1]
+        assert tool is not None
+        tool.cancel()  # livekit-agents then completes the task with an error
+        await asyncio.wait({tool}, timeout=5)
+        ended = time.monotonic()
+        assert task.done()
+        assert not call.player.on_hold
+        await asyncio.sleep(0.6)
+        await call.close()
+        await asyncio.wait(call.runs, timeout=5)
+
+    assert call.level(HOLD, entered + SETTLE, ended) > ON
+    assert call.level(HOLD, ended + SETTLE, ended + 0.6) < OFF
+    assert call.level(BED, ended + SETTLE, ended + 0.6) > ON
+
+
+async def test_a_player_that_stops_mid_transfer_leaves_the_transfer_alone(
+    room: Any, captured: Captured, tone_file: Callable[..., str]
+) -> None:
+    with caller_job(room):
+        call = await Call.start(room, captured, tone_file(BED, 6.0), hold_sound=tone_file(HOLD))
+        task, line, _entered = await call.transfer()
+        room.emit("disconnected", rtc.DisconnectReason.ROOM_DELETED)
+        assert not call.player.started
+        await _decline(task, line)  # ending the hold on a stopped player must not raise
+        assert task.done()
+        await call.back_from_transfer()
+        await call.close()
+    assert call.desk.outcomes == [EXPECTED_OUTCOME["declined"]]
+    assert "ROOM_DELETED" in str(call.player.error)
 
 
 def stepped_music(path: Path) -> str:
