@@ -10,10 +10,10 @@ pause under it.
 The hold lasts exactly the task's life. It starts in ``on_enter`` and ends in ``complete()``,
 through which every way a task ends passes: the human agent connects, declines or reaches
 voicemail, the dial fails, their room closes, the task is cancelled (the session closing), or
-the tool awaiting it is cancelled. ``on_exit`` (the task's activity closing) ends it too, in case
-the session hands over to another agent while the transfer runs. A task that ends while the human
-agent is still being dialled also stops the dial (livekit-agents' own ``cancel()`` leaves it
-ringing).
+the tool awaiting it is cancelled (livekit-agents ends the task once its dial is over).
+``on_exit`` (the task's activity closing) ends it too, in case the session hands over to
+another agent while the transfer runs. A task that ends while the human agent is still being
+dialled also stops the dial (livekit-agents' own ``cancel()`` leaves it ringing).
 """
 
 from __future__ import annotations
