@@ -219,7 +219,8 @@ class PlayerLifecycle:
     async def aclose(self) -> None:
         """Stop and release the output; idempotent, never hangs, settles every handle; an
         output's I/O error is reported on ``error``, not raised. A ``start()`` still running
-        (publishing, decoding) is cancelled and undone rather than waited for."""
+        (publishing, decoding) is cancelled and undone rather than waited for. Before
+        ``start()`` it does nothing and the player may still be started (as LiveKit's)."""
         starting = self._starting
         if starting is not None and not starting.done():
             self._closed = True
@@ -227,6 +228,8 @@ class PlayerLifecycle:
         async with self._lock:
             if self._closed and (starting is None or self._output is None):
                 return  # closed before, or a cancelled start() already undid everything
+            if self._running is None and self._output is None:
+                return  # never started: nothing to release, and start() may still come
             self._closed = True
             if self._running is not None:
                 self._running.renderer.close()  # silence from the next block: no window

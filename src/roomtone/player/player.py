@@ -24,7 +24,7 @@ from roomtone.outputs.reference import ReferenceTap
 from roomtone.player.call_api import CallControls
 from roomtone.player.handle import PlayHandle
 from roomtone.player.lifecycle import PlayerLifecycle
-from roomtone.player.selection import choose, coerce_spec, cue_spec
+from roomtone.player.selection import choose, coerce_spec
 from roomtone.player.session import Sounds
 from roomtone.player.tool_sounds import DEFAULT_CALL_CONTROL_TOOLS, ToolSounds, ToolSoundSpec
 from roomtone.sources.cache import ClipCache
@@ -88,7 +88,7 @@ class BackgroundAudioPlayer(PlayerLifecycle, CallControls):
             )
         self._sounds = Sounds(
             ambient=coerce_spec(ambient_sound, "ambient_sound"),
-            thinking=cue_spec(thinking_sound, "thinking_sound"),
+            thinking=coerce_spec(thinking_sound, "thinking_sound"),
             tools=ToolSounds(tool_sound, call_control_tools),
             give_up=coerce_spec(give_up_sound, "give_up_sound"),
             opening=coerce_spec(opening_sound, "opening_sound"),

@@ -35,6 +35,7 @@ async def livekit_style_agent(module: Any, room: Any, session: Any, files: list[
             module.AudioConfig(files[2], volume=0.7),
         ],
     )
+    await background_audio.aclose()  # before start(): does nothing, start() still works
     await background_audio.start(room=room, agent_session=session)
     handle = background_audio.play(files[3])
     await handle
