@@ -47,9 +47,9 @@ async def test_memory_output_delivers_one_block_per_block_of_time(
     for k in range(1, 31):  # 0.6 s of clock time
         await time.advance(0.02)
         assert out.delivered_frames() == 320 * (k + 1)  # one block per 20 ms, no burst
-    await player.aclose()
+    await time.drive(player.aclose(), 0.02)
     audio = out.audio()
-    assert audio.shape == (320 * 31, 2) and audio.dtype == np.float32
+    assert audio.shape == (320 * 32, 2) and audio.dtype == np.float32  # and the closing fade
     assert out.underruns == 0
 
 
@@ -61,7 +61,7 @@ async def test_the_bed_is_heard_through_a_memory_output(tone_file: Callable[...,
     await until_heard(out, time)
     heard_from = len(out.audio())
     await time.advance(0.4)
-    await player.aclose()
+    await time.drive(player.aclose(), 0.02)
     assert band_db(out.audio()[heard_from:], 16000, 440) > -20
 
 
@@ -76,7 +76,7 @@ async def test_late_loop_catches_up_without_gaps_or_drift(tone_file: Callable[..
     await time.advance(0.02)
     assert out.delivered_frames() == before + 6 * 960  # the five missed and the one due
     await time.advance(0.2)
-    await player.aclose()
+    await time.drive(player.aclose(), 0.02)
     audio = out.audio()[:, 0]
     assert out.underruns == 0
     steady = 2 * np.pi * 440 / 48000 * 0.25
@@ -92,10 +92,11 @@ async def test_null_and_wav_outputs(tmp_path: Path, tone_file: Callable[..., str
     await players[1].start(output=wav_out)
     for time in times:
         await time.advance(0.3)
-    for p in players:
-        await p.aclose()
     assert null.delivered_frames() == 16 * 960  # 48 kHz, 20 ms blocks: 0.3 s and the first
+    assert wav_out.delivered_frames() == 16 * 480
+    for p, time in zip(players, times, strict=True):
+        await time.drive(p.aclose(), 0.02)
+    assert null.delivered_frames() == 17 * 960  # and the block that carried the closing fade
     with wave.open(str(tmp_path / "out.wav")) as f:
         assert f.getframerate() == 24000
-        assert f.getnframes() == wav_out.delivered_frames()
-        assert wav_out.delivered_frames() >= 16 * 480  # and the fade the close adds
+        assert f.getnframes() == wav_out.delivered_frames() == 17 * 480

@@ -13,10 +13,12 @@ import asyncio
 import heapq
 import itertools
 import time
-from collections.abc import Callable
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 __all__ = ["MONOTONIC", "ManualTime", "MonotonicTime", "Timebase", "Timer", "sleep"]
+
+T = TypeVar("T")
 
 
 class Timer(Protocol):
@@ -125,3 +127,22 @@ class ManualTime:
         """Let the loop run what is ready now (tasks woken by a timer) without moving time."""
         for _ in range(self._YIELDS):
             await asyncio.sleep(0)
+
+    async def drive(self, awaitable: Awaitable[T], step: float, limit: float = 60.0) -> T:
+        """Await ``awaitable`` while moving ``step`` seconds at a time, as a running clock
+        would (a player closing, a handle being heard). Raises ``TimeoutError`` once ``limit``
+        seconds of this clock have passed without it finishing: a hang, not a slow machine
+        (each step also gives threads, such as decoders and file writers, up to 10 ms)."""
+        task = asyncio.ensure_future(awaitable)
+        moved = 0.0
+        try:
+            while not task.done():
+                if moved >= limit:
+                    raise TimeoutError(f"not done after {limit:g} s of manual time")
+                await self.advance(step)
+                moved += step
+                await asyncio.wait({task}, timeout=0.01)
+        finally:
+            if not task.done():
+                task.cancel()
+        return task.result()
