@@ -27,12 +27,19 @@ def paced_by_hand(output: PacedOutput) -> ManualTime:
     return time
 
 
-async def until_heard(out: MemoryOutput, time: ManualTime) -> None:
-    """Advance block by block until the bed is audible (its decoder runs on a thread)."""
-    async with asyncio.timeout(30):  # a hang guard: fails only if the bed never starts
+async def heard_bed(
+    tone_file: Callable[..., str], rate: int, channels: int
+) -> tuple[BackgroundAudioPlayer, MemoryOutput, ManualTime]:
+    """A 440 Hz bed on a memory output paced by hand, advanced until it is audible."""
+    out = MemoryOutput(rate, channels, frame_duration=0.02)
+    time = paced_by_hand(out)
+    player = BackgroundAudioPlayer(ambient_sound=tone_file(440, 2.0))
+    await player.start(room=out)
+    async with asyncio.timeout(30):  # a hang guard: its decoder runs on a thread
         while not len(out.audio()) or np.abs(out.audio()[-out.frame_size :]).max() < 0.01:
             await time.advance(out.frame_duration)
             await asyncio.sleep(0.005)
+    return player, out, time
 
 
 async def test_memory_output_delivers_one_block_per_block_of_time(
@@ -54,11 +61,7 @@ async def test_memory_output_delivers_one_block_per_block_of_time(
 
 
 async def test_the_bed_is_heard_through_a_memory_output(tone_file: Callable[..., str]) -> None:
-    out = MemoryOutput(16000, 2, frame_duration=0.02)
-    time = paced_by_hand(out)
-    player = BackgroundAudioPlayer(ambient_sound=tone_file(440, 1.0))
-    await player.start(room=out)
-    await until_heard(out, time)
+    player, out, time = await heard_bed(tone_file, 16000, 2)
     heard_from = len(out.audio())
     await time.advance(0.4)
     await time.drive(player.aclose(), 0.02)
@@ -66,11 +69,7 @@ async def test_the_bed_is_heard_through_a_memory_output(tone_file: Callable[...,
 
 
 async def test_late_loop_catches_up_without_gaps_or_drift(tone_file: Callable[..., str]) -> None:
-    out = MemoryOutput(48000, 1, frame_duration=0.02)
-    time = paced_by_hand(out)
-    player = BackgroundAudioPlayer(ambient_sound=tone_file(440, 2.0))
-    await player.start(room=out)
-    await until_heard(out, time)
+    player, out, time = await heard_bed(tone_file, 48000, 1)
     before = out.delivered_frames()
     time.stall(0.1)  # the event loop was blocked for five blocks
     await time.advance(0.02)

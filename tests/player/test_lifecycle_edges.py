@@ -131,7 +131,7 @@ async def test_aclose_during_start_cancels_the_start_instead_of_waiting(
     output = NeverStarts()
     starting = asyncio.ensure_future(player.start(output=output))
     await asyncio.sleep(0.2)
-    await asyncio.wait_for(player.aclose(), 5)  # does not wait for a start that never ends
+    await asyncio.wait_for(player.aclose(), 30)  # does not wait for a start that never ends
     with pytest.raises(PlayerStateError, match="aclose"):
         await starting
     assert output.closed and not player.started

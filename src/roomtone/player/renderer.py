@@ -74,6 +74,7 @@ class PlayerRenderer:
         if self.mixer.idle:
             return PlayHandle.finished()
         handle = PlayHandle()
+        self._completions.track(handle)  # an output that stops by itself settles it too
         self._fading = handle
         return handle
 
