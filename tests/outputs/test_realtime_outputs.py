@@ -56,7 +56,8 @@ async def test_memory_output_delivers_one_block_per_block_of_time(
         assert out.delivered_frames() == 320 * (k + 1)  # one block per 20 ms, no burst
     await time.drive(player.aclose(), 0.02)
     audio = out.audio()
-    assert audio.shape == (320 * 32, 2) and audio.dtype == np.float32  # and the closing fade
+    # ... and the closing fade, delivered at once rather than with the next block
+    assert audio.shape == (320 * 31 + 80, 2) and audio.dtype == np.float32
     assert out.underruns == 0
 
 
@@ -95,7 +96,7 @@ async def test_null_and_wav_outputs(tmp_path: Path, tone_file: Callable[..., str
     assert wav_out.delivered_frames() == 16 * 480
     for p, time in zip(players, times, strict=True):
         await time.drive(p.aclose(), 0.02)
-    assert null.delivered_frames() == 17 * 960  # and the block that carried the closing fade
+    assert null.delivered_frames() == 16 * 960 + 240  # and the 5 ms closing fade
     with wave.open(str(tmp_path / "out.wav")) as f:
         assert f.getframerate() == 24000
-        assert f.getnframes() == wav_out.delivered_frames() == 17 * 480
+        assert f.getnframes() == wav_out.delivered_frames() == 16 * 480 + 120

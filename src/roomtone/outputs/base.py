@@ -153,6 +153,13 @@ class AudioOutput(ABC):
         renders only when told to (offline) or whose consumer has stopped says 0."""
         return 1.0 + 3 * self.frame_duration + self.render_ahead_seconds
 
+    def render_now(self, frames: int) -> bool:
+        """Render and deliver ``frames`` at once, off the pace (loop): the player's closing
+        fade, so that closing need not wait for a block. False when this output cannot (its
+        transport or a render thread sets the pace; the fade goes out with its next block)."""
+        del frames
+        return False
+
     def describe(self) -> str:
         """A short name for logs; outputs with a destination add it (a path, a track)."""
         return type(self).__name__

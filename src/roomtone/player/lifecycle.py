@@ -225,8 +225,11 @@ class PlayerLifecycle:
             patience = output.close_fade_patience if output is not None else 0.0
             if renderer.closed or patience <= 0.0:
                 return
+            fade = renderer.fade_out()
+            if output is not None and not fade.done():
+                output.render_now(renderer.fade_frames)  # paced outputs: now, not next block
             try:
-                await asyncio.wait_for(renderer.fade_out().wait_for_playout(), patience)
+                await asyncio.wait_for(fade.wait_for_playout(), patience)
             except asyncio.TimeoutError:  # the output stopped pulling: nothing left to hear
                 logger.debug("roomtone: the closing fade was not delivered in %.2f s", patience)
         finally:

@@ -63,6 +63,11 @@ class PlayerRenderer:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def fade_frames(self) -> int:
+        """The closing fade's length: the engine's de-click ramp at the output's rate."""
+        return self._fade_total
+
     def close(self) -> None:
         """From now on every block is silence (loop; the render thread sees it next block)."""
         self._closed = True
