@@ -49,7 +49,9 @@ class BackgroundAudioPlayer(PlayerLifecycle, CallControls):
     what stopped the output, if anything did. An output that stops by itself (its room
     disconnected, its track was unpublished) ends the player: every handle settles with a
     ``reason``, the session is no longer followed, and ``play()`` raises; ``aclose()`` still
-    releases the rest. LiveKit's ``NOT_GIVEN`` counts as an argument left out.
+    releases the rest. LiveKit's ``NOT_GIVEN`` counts as an argument left out. A sound may be
+    an async iterator of audio frames wherever LiveKit allows one; as a thinking or tool sound
+    it is one stream, each cue reading on from where the last stopped (as in LiveKit).
     The call's shape, from ``call_control_tools`` to ``infer_wait``: see :class:`CallControls`.
     """
 
