@@ -75,3 +75,31 @@ async def assert_keeps_playing(
             gained = (out.delivered_frames() - before) / out.format.sample_rate
             raise AssertionError(f"only {gained:.3f} s of audio in {patience:.0f} s")
         await asyncio.sleep(0.02)
+
+
+def assert_fades_to_silence(x: np.ndarray, rate: int, ramp_seconds: float = 0.005) -> None:
+    """The end of ``x`` falls from full level to silence over a ``ramp_seconds`` ramp, no click.
+
+    Sound at full level until the ramp, its peak falling through the ramp's quarters (within
+    the straight line's bounds, so neither a cut nor a slower fade passes), then only silence;
+    no step at the end larger than the steady sound's own largest step plus the ramp's slope.
+    """
+    mono = np.asarray(x, np.float64)
+    mono = mono[:, 0] if mono.ndim == 2 else mono
+    quiet = 2 / 32768  # the rounding of 16-bit PCM
+    loud = np.flatnonzero(np.abs(mono) > quiet)
+    assert loud.size, "no sound at all"
+    end = int(loud[-1]) + 1
+    ramp = round(ramp_seconds * rate)
+    steady = mono[end - ramp - round(0.05 * rate) : end - ramp]
+    peak = float(np.abs(steady).max())
+    assert peak > 0.05, f"not at full level before the ramp (peak {peak:.3f})"
+    bound = max_jump(steady) + peak / ramp + quiet
+    tail = mono[end - ramp - 1 : end + 1]
+    assert max_jump(tail) <= bound, f"a step of {max_jump(tail):.4f} > {bound:.4f}: a click"
+    q = ramp // 4
+    for j in range(4):
+        window = np.abs(mono[end - ramp + j * q : end - ramp + (j + 1) * q])
+        assert window.max() <= peak * (1 - j / 4) + 0.01, f"quarter {j} not falling"
+        assert window.max() >= peak * (1 - (j + 1) / 4) * 0.9 - 0.01, f"quarter {j} fell early"
+    assert np.abs(mono[end:]).max(initial=0.0) <= quiet

@@ -41,6 +41,8 @@ class OfflineRenderer(AudioOutput):
         self._frames = 0
         self.on_block: Callable[[FloatArray], None] | None = None
 
+    close_fade_patience = 0.0  # renders only in advance(): a closing player does not wait
+
     async def start(self, renderer: Renderer) -> None:
         self.renderer = renderer
 

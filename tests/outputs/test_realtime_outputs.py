@@ -1,45 +1,82 @@
-"""Real-time outputs: paced by the shared clock from a sample counter, without drift or bursts."""
+"""Real-time outputs: paced by the shared clock from a sample counter, without drift or bursts.
+
+Each output is paced by a clock on a manual timebase, so "in real time" is checked as exact
+frame counts for a span of clock time, not as a wall-clock measurement.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import time
 import wave
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from roomtone import BackgroundAudioPlayer, MemoryOutput, NullOutput, WavFileOutput
+from roomtone.outputs.clock import RealtimeClock
+from roomtone.outputs.paced import PacedOutput
+from roomtone.outputs.timebase import ManualTime
 from signals import band_db
 
-pytestmark = pytest.mark.realtime
+
+def paced_by_hand(output: PacedOutput) -> ManualTime:
+    """Pace ``output`` by a clock that moves only when the test says."""
+    time = ManualTime()
+    output.clock = RealtimeClock(time)
+    return time
 
 
-async def test_memory_output_runs_in_real_time(tone_file: Callable[..., str]) -> None:
+async def heard_bed(
+    tone_file: Callable[..., str], rate: int, channels: int
+) -> tuple[BackgroundAudioPlayer, MemoryOutput, ManualTime]:
+    """A 440 Hz bed on a memory output paced by hand, advanced until it is audible."""
+    out = MemoryOutput(rate, channels, frame_duration=0.02)
+    time = paced_by_hand(out)
+    player = BackgroundAudioPlayer(ambient_sound=tone_file(440, 2.0))
+    await player.start(room=out)
+    async with asyncio.timeout(30):  # a hang guard: its decoder runs on a thread
+        while not len(out.audio()) or np.abs(out.audio()[-out.frame_size :]).max() < 0.01:
+            await time.advance(out.frame_duration)
+            await asyncio.sleep(0.005)
+    return player, out, time
+
+
+async def test_memory_output_delivers_one_block_per_block_of_time(
+    tone_file: Callable[..., str],
+) -> None:
     out = MemoryOutput(16000, 2, frame_duration=0.02)
+    time = paced_by_hand(out)
     player = BackgroundAudioPlayer(ambient_sound=tone_file(440, 1.0))
     await player.start(room=out)
-    t0 = time.monotonic()
-    await asyncio.sleep(0.6)
-    elapsed = time.monotonic() - t0
-    await player.aclose()
+    await time.run_ready()
+    assert out.delivered_frames() == 320  # the first block is sent at once
+    for k in range(1, 31):  # 0.6 s of clock time
+        await time.advance(0.02)
+        assert out.delivered_frames() == 320 * (k + 1)  # one block per 20 ms, no burst
+    await time.drive(player.aclose(), 0.02)
     audio = out.audio()
-    assert audio.shape[1] == 2 and audio.dtype == np.float32
-    # Within a block or two of the wall clock (the first block is sent at once).
-    assert abs(len(audio) / 16000 - elapsed) < 0.06
-    assert band_db(audio[3200:], 16000, 440) > -20
+    # ... and the closing fade, delivered at once rather than with the next block
+    assert audio.shape == (320 * 31 + 80, 2) and audio.dtype == np.float32
+    assert out.underruns == 0
+
+
+async def test_the_bed_is_heard_through_a_memory_output(tone_file: Callable[..., str]) -> None:
+    player, out, time = await heard_bed(tone_file, 16000, 2)
+    heard_from = len(out.audio())
+    await time.advance(0.4)
+    await time.drive(player.aclose(), 0.02)
+    assert band_db(out.audio()[heard_from:], 16000, 440) > -20
 
 
 async def test_late_loop_catches_up_without_gaps_or_drift(tone_file: Callable[..., str]) -> None:
-    out = MemoryOutput(48000, 1, frame_duration=0.02)
-    player = BackgroundAudioPlayer(ambient_sound=tone_file(440, 2.0))
-    await player.start(room=out)
-    await asyncio.sleep(0.1)
-    time.sleep(0.1)  # noqa: ASYNC251 - blocking the event loop on purpose: 5 blocks late
-    await asyncio.sleep(0.2)
-    await player.aclose()
+    player, out, time = await heard_bed(tone_file, 48000, 1)
+    before = out.delivered_frames()
+    time.stall(0.1)  # the event loop was blocked for five blocks
+    await time.advance(0.02)
+    assert out.delivered_frames() == before + 6 * 960  # the five missed and the one due
+    await time.advance(0.2)
+    await time.drive(player.aclose(), 0.02)
     audio = out.audio()[:, 0]
     assert out.underruns == 0
     steady = 2 * np.pi * 440 / 48000 * 0.25
@@ -49,14 +86,17 @@ async def test_late_loop_catches_up_without_gaps_or_drift(tone_file: Callable[..
 async def test_null_and_wav_outputs(tmp_path: Path, tone_file: Callable[..., str]) -> None:
     null = NullOutput()
     wav_out = WavFileOutput(tmp_path / "out.wav", 24000, 1)
+    times = [paced_by_hand(null), paced_by_hand(wav_out)]
     players = [BackgroundAudioPlayer(ambient_sound=tone_file(440)) for _ in range(2)]
     await players[0].start(room=null)
     await players[1].start(output=wav_out)
-    await asyncio.sleep(0.3)
-    for p in players:
-        await p.aclose()
-    assert null.delivered_frames() > 0
+    for time in times:
+        await time.advance(0.3)
+    assert null.delivered_frames() == 16 * 960  # 48 kHz, 20 ms blocks: 0.3 s and the first
+    assert wav_out.delivered_frames() == 16 * 480
+    for p, time in zip(players, times, strict=True):
+        await time.drive(p.aclose(), 0.02)
+    assert null.delivered_frames() == 16 * 960 + 240  # and the 5 ms closing fade
     with wave.open(str(tmp_path / "out.wav")) as f:
         assert f.getframerate() == 24000
-        assert abs(f.getnframes() - wav_out.delivered_frames()) == 0
-        assert f.getnframes() > 24000 * 0.2
+        assert f.getnframes() == wav_out.delivered_frames() == 16 * 480 + 120

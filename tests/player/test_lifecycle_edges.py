@@ -15,6 +15,7 @@ from roomtone import (
     AudioConfig,
     AudioFrame,
     BackgroundAudioPlayer,
+    CueOptions,
     MemoryOutput,
     OfflineRenderer,
     OutputError,
@@ -130,19 +131,42 @@ async def test_aclose_during_start_cancels_the_start_instead_of_waiting(
     output = NeverStarts()
     starting = asyncio.ensure_future(player.start(output=output))
     await asyncio.sleep(0.2)
-    await asyncio.wait_for(player.aclose(), 5)  # does not wait for a start that never ends
+    await asyncio.wait_for(player.aclose(), 30)  # does not wait for a start that never ends
     with pytest.raises(PlayerStateError, match="aclose"):
         await starting
     assert output.closed and not player.started
     await player.aclose()  # still idempotent
 
 
-async def test_a_stream_is_refused_as_a_cue_with_the_reason() -> None:
-    async def frames() -> AsyncIterator[AudioFrame]:
-        yield AudioFrame(np.zeros((160, 1), np.float32), RATE)
+async def test_aclose_before_start_leaves_the_player_startable_as_livekits(
+    tone_file: Callable[..., str],
+) -> None:
+    player = BackgroundAudioPlayer(ambient_sound=tone_file(300, 1.0, RATE))
+    await player.aclose()
+    await player.aclose()
+    with pytest.raises(PlayerStateError, match="not started"):
+        player.play(tone_file(1000, 0.2, RATE))
+    r = OfflineRenderer(RATE)
+    await player.start(output=r)  # LiveKit's player allows this too (its aclose() returns)
+    await r.advance(0.5)
+    assert band_db(segment(r.audio(), RATE, 0.1, 0.5), RATE, 300) > -20
+    await player.aclose()
+    with pytest.raises(PlayerStateError, match="closed"):  # a started one stays closed
+        await player.start(output=OfflineRenderer(RATE))
 
-    with pytest.raises(TypeError, match="played only once"):
-        BackgroundAudioPlayer(thinking_sound=frames())
+
+async def test_a_stream_is_a_thinking_sound_as_on_livekits_page() -> None:
+    async def frames() -> AsyncIterator[AudioFrame]:
+        for _ in range(100):
+            yield AudioFrame(np.full((160, 1), 0.1, np.float32), RATE)
+
+    r = OfflineRenderer(RATE)
+    player = BackgroundAudioPlayer(thinking_sound=frames(), thinking=CueOptions.immediate())
+    await player.start(output=r)
+    player.set_agent_state("thinking")
+    await r.advance(0.3)
+    await player.aclose()
+    assert np.abs(r.audio()[800:]).min() > 0.09  # the stream's level, after the 5 ms ramp
 
 
 def test_a_mixer_command_that_raises_is_dropped_and_logged(

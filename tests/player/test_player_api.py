@@ -298,6 +298,6 @@ async def test_a_sound_ending_in_the_last_block_of_an_advance_settles(
     player, renderer = await started()
     handle = player.play(tone_file(1000, seconds))
     await renderer.advance(0.5)  # the sound's last frame is in the last block rendered
-    await asyncio.wait_for(handle.wait_for_playout(), 5)  # nothing more will be rendered
+    await asyncio.wait_for(handle.wait_for_playout(), 30)  # nothing more will be rendered
     assert handle.reason is None
     await player.aclose()

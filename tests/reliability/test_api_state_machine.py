@@ -151,7 +151,7 @@ class PlayerMachine(RuleBasedStateMachine):
     @rule()
     def close(self) -> None:
         self.run(self.player.aclose())
-        self.closed = True
+        self.closed = self.closed or self.started  # before start(): a no-op, as LiveKit's
         assert all(h.done() for h in self.handles)
 
     def _live(self, call: Any) -> None:

@@ -11,15 +11,21 @@ import numpy as np
 import pytest
 
 from roomtone import (
+    AudioConfig,
     AudioFrame,
     BackgroundAudioPlayer,
+    CueOptions,
     DecodeError,
+    MemoryOutput,
     NullOutput,
     OfflineRenderer,
 )
 from roomtone.outputs import write_wav
+from roomtone.outputs.clock import RealtimeClock
+from roomtone.outputs.timebase import ManualTime
 from roomtone.sources import loader
 from roomtone.sources.cache import ClipCache
+from signals import band_db
 
 RATE = 16000
 
@@ -71,27 +77,59 @@ async def test_players_started_together_decode_each_bed_once(
     assert sorted(decodes.values()) == [1] * len(beds)
 
 
-async def test_a_stopped_stream_does_not_wait_for_its_hanging_iterator() -> None:
-    started = asyncio.Event()
-    cancelled = asyncio.Event()
+class Hanging:
+    """An iterator that yields a tenth of a second, then never again until cancelled."""
 
-    async def hangs() -> AsyncIterator[AudioFrame]:
+    def __init__(self) -> None:
+        self.started, self.cancelled = asyncio.Event(), asyncio.Event()
+
+    async def frames(self) -> AsyncIterator[AudioFrame]:
         yield AudioFrame(np.full((RATE // 10, 1), 0.1, np.float32), RATE)
-        started.set()
+        self.started.set()
         try:
             await asyncio.Event().wait()  # never yields again
         finally:
-            cancelled.set()
+            self.cancelled.set()
         yield AudioFrame(np.zeros((1, 1), np.float32), RATE)  # pragma: no cover
 
+
+async def test_a_stopped_stream_does_not_wait_for_its_hanging_iterator() -> None:
+    hanging = Hanging()
     player = BackgroundAudioPlayer()
     await player.start(output=NullOutput(RATE, 1))
-    handle = player.play(hangs())
-    await asyncio.wait_for(started.wait(), 2)
+    handle = player.play(hanging.frames())
+    await asyncio.wait_for(hanging.started.wait(), 30)  # hang guards only, from here on
     handle.stop()
-    await asyncio.wait_for(handle.wait_for_playout(), 2)  # ends within a second or two
-    await asyncio.wait_for(cancelled.wait(), 1)  # and its feeder is gone before aclose()
+    await asyncio.wait_for(handle.wait_for_playout(), 30)  # ends though the iterator hangs
+    await asyncio.wait_for(hanging.cancelled.wait(), 30)  # and its feeder is gone before aclose()
     await player.aclose()
+
+
+async def test_a_hanging_thinking_stream_plays_silence_and_is_cancelled_on_close(
+    tone_file: Callable[..., str],
+) -> None:
+    hanging = Hanging()
+    out = MemoryOutput(RATE)
+    time = ManualTime()
+    out.clock = RealtimeClock(time)
+    player = BackgroundAudioPlayer(
+        ambient_sound=AudioConfig(tone_file(300, 4.0, RATE), volume=0.5),
+        thinking_sound=hanging.frames(),
+        thinking=CueOptions.immediate(),
+        ducking=False,
+    )
+    await player.start(room=out)
+    player.set_agent_state("thinking")
+    await asyncio.wait_for(hanging.started.wait(), 30)  # a hang guard
+    for _ in range(40):  # 0.8 s of thought: its tenth of a second, then silence
+        await time.advance(0.02)
+        await asyncio.sleep(0.002)  # the bed decodes on a thread
+    player.set_agent_state("listening")
+    await time.advance(0.2)
+    thought = out.audio()[-round(0.6 * RATE) :]
+    assert np.all(np.isfinite(thought)) and band_db(thought, RATE, 300) > -25
+    await time.drive(player.aclose(), 0.02)  # does not wait for the iterator
+    assert hanging.cancelled.is_set()
 
 
 @pytest.mark.parametrize("value", [0, 50, 1000])

@@ -67,7 +67,7 @@ async def test_a_decoder_thread_that_dies_fails_only_its_sound(
     monkeypatch.setattr(loader, "_converted", dies)
     handle = healthy.play(tone_file(1234, 1.0, RATE))
     with pytest.raises(Exception, match="decoder") as caught:
-        await asyncio.wait_for(handle.wait_for_playout(), 2)
+        await asyncio.wait_for(handle.wait_for_playout(), 30)
     assert "1234" in str(caught.value)  # names the file
     monkeypatch.undo()
     await assert_keeps_playing(heard, 0.3)

@@ -144,6 +144,22 @@ class AudioOutput(ABC):
         """Frames per block."""
         return max(1, round(self.format.sample_rate * self.frame_duration))
 
+    @property
+    def close_fade_patience(self) -> float:
+        """Most seconds the player's ``aclose()`` waits for this output to deliver the mix's
+        closing fade (5 ms) before stopping it anyway. A pulling output delivers it within a
+        block or two, so this bound is met only by one that stopped pulling; it is generous
+        so that a busy machine's late loop does not turn the fade into a cut. An output that
+        renders only when told to (offline) or whose consumer has stopped says 0."""
+        return 1.0 + 3 * self.frame_duration + self.render_ahead_seconds
+
+    def render_now(self, frames: int) -> bool:
+        """Render and deliver ``frames`` at once, off the pace (loop): the player's closing
+        fade, so that closing need not wait for a block. False when this output cannot (its
+        transport or a render thread sets the pace; the fade goes out with its next block)."""
+        del frames
+        return False
+
     def describe(self) -> str:
         """A short name for logs; outputs with a destination add it (a path, a track)."""
         return type(self).__name__

@@ -1,9 +1,11 @@
 """The shared real-time clock: one task per event loop paces every clock-driven output.
 
-Deadlines come from a sample counter and ``time.monotonic()``, never from summed sleeps, so
-there is no drift. All outputs on a loop are served in one wake-up per block, which keeps the
-per-session cost at a few microseconds. A late loop renders the missed blocks back to back
-(continuous audio, no clicks); beyond ``max_catch_up`` it skips ahead and counts an underrun.
+Deadlines come from a sample counter and ``time.monotonic()`` (through a
+:class:`~roomtone.outputs.timebase.Timebase`, which tests replace with a manual one), never
+from summed sleeps, so there is no drift. All outputs on a loop are served in one wake-up per
+block, which keeps the per-session cost at a few microseconds. A late loop renders the missed
+blocks back to back (continuous audio, no clicks); beyond ``max_catch_up`` it skips ahead and
+counts an underrun.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import time
 from collections.abc import Callable
 
 from roomtone.loops import PerLoop
+from roomtone.outputs.timebase import MONOTONIC, Timebase, sleep
 
 __all__ = ["ClockClient", "RealtimeClock", "clock_for_running_loop"]
 
@@ -49,14 +51,19 @@ class ClockClient:
 class RealtimeClock:
     """Serves registered clients on one asyncio task until none remain."""
 
-    def __init__(self) -> None:
+    def __init__(self, timebase: Timebase = MONOTONIC) -> None:
+        self.timebase = timebase
         self._clients: list[ClockClient] = []
         self._task: asyncio.Task[None] | None = None
-        self._origin = time.monotonic()
+        self._origin = timebase.now()
+
+    def now(self) -> float:
+        """The time on this clock's timebase (monotonic seconds in production)."""
+        return self.timebase.now()
 
     def add(self, client: ClockClient) -> None:
         """Start pacing ``client``; its blocks fall on a grid shared with the other clients."""
-        now = time.monotonic()
+        now = self.timebase.now()
         block = client.block_seconds
         client.t0 = self._origin + math.floor((now - self._origin) / block) * block
         self._clients.append(client)
@@ -71,7 +78,8 @@ class RealtimeClock:
         while self._clients:
             # Timers wake a little early or late; a block due within 2 ms is served now
             # rather than with another sub-millisecond sleep (which would spin the loop).
-            now = time.monotonic() + _EARLY
+            timebase = self.timebase
+            now = timebase.now() + _EARLY
             deadline = math.inf
             for client in list(self._clients):  # hot: inlined arithmetic, one pass
                 block = client.block_seconds
@@ -93,7 +101,7 @@ class RealtimeClock:
                 deadline = min(deadline, client.t0 + client.blocks * block)
             if not self._clients:
                 break
-            await asyncio.sleep(max(0.0, deadline - time.monotonic()))
+            await sleep(timebase, deadline - timebase.now())
 
 
 def _report(client: ClockClient, exc: Exception) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from abc import abstractmethod
 
 from roomtone.errors import OutputError
@@ -19,6 +18,10 @@ class PacedOutput(AudioOutput):
     ``max_catch_up`` blocks missed by a late event loop are rendered back to back; a longer
     stall is skipped (the listener hears a gap) and counted in ``underruns``.
     """
+
+    clock: RealtimeClock | None = None
+    """The clock that paces this output; ``None`` (the default): the running loop's shared
+    clock. Set before ``start()``, e.g. to a clock on a manual timebase in a test."""
 
     def __init__(
         self,
@@ -48,16 +51,31 @@ class PacedOutput(AudioOutput):
         self._reference = renderer.reference
         self._frame_size = self.frame_size
         self._client = ClockClient(self.frame_duration, self._tick, self._max_catch_up, self.fail)
-        self._clock = clock_for_running_loop()
+        self._clock = self.clock if self.clock is not None else clock_for_running_loop()
+        self._now = self._clock.now
         self._clock.add(self._client)
 
     def _tick(self) -> None:
-        block = self._render(self._frame_size)
+        self._deliver(self._frame_size)
+
+    def _deliver(self, n: int) -> None:
+        block = self._render(n)
         self.consume(block)
         if self._reference.active:
-            now = time.monotonic()
+            now = self._now()
             self._reference.publish(block, self.format.sample_rate, self._delivered, now)
         self._delivered += len(block)
+
+    def render_now(self, frames: int) -> bool:
+        """A few ms ahead of the grid (the closing fade): nobody hears a block come early."""
+        if self._client is None or self._closed or self.error is not None:
+            return False
+        try:
+            self._deliver(frames)
+        except Exception as exc:  # as from a tick: this output is broken
+            self.fail(exc)
+            return False
+        return True
 
     @abstractmethod
     def consume(self, block: FloatArray) -> None:

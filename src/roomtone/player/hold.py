@@ -41,7 +41,7 @@ class HoldMusic:
             mixer.submit(lambda: held.resume(frames))
         else:
             voice = Voice(
-                self._opener.open(config, loop=True),
+                self._opener.open_again(config, loop=True),
                 volume=config.volume,
                 fade_in=frames,
                 bus=Bus.EFFECTS,

@@ -18,6 +18,7 @@ from roomtone.errors import PlayerStateError
 from roomtone.outputs.base import AudioOutput
 from roomtone.outputs.reference import ReferenceTap
 from roomtone.player.not_given import given
+from roomtone.player.renderer import PlayerRenderer
 from roomtone.player.session import Session, Sounds, close_output, resolve_target
 from roomtone.player.session_link import SessionLink
 from roomtone.registry import OutputRequest, install_echo_canceller
@@ -216,10 +217,30 @@ class PlayerLifecycle:
         running.renderer.close()
         running.completions.settle_all(str(reason))
 
+    async def _fade_out(self, renderer: PlayerRenderer) -> None:
+        """Fade the mix out over the de-click ramp and wait (bounded) until the output has
+        delivered it, so closing never cuts the mix with a click; then render silence."""
+        output = self._output
+        try:
+            patience = output.close_fade_patience if output is not None else 0.0
+            if renderer.closed or patience <= 0.0:
+                return
+            fade = renderer.fade_out()
+            if output is not None and not fade.done():
+                output.render_now(renderer.fade_frames)  # paced outputs: now, not next block
+            try:
+                await asyncio.wait_for(fade.wait_for_playout(), patience)
+            except asyncio.TimeoutError:  # the output stopped pulling: nothing left to hear
+                logger.debug("roomtone: the closing fade was not delivered in %.2f s", patience)
+        finally:
+            renderer.close()  # silence from the next block: no window
+
     async def aclose(self) -> None:
-        """Stop and release the output; idempotent, never hangs, settles every handle; an
-        output's I/O error is reported on ``error``, not raised. A ``start()`` still running
-        (publishing, decoding) is cancelled and undone rather than waited for."""
+        """Fade the mix out (5 ms, heard to its end), then stop and release the output;
+        idempotent, never hangs, settles every handle; an output's I/O error is reported on
+        ``error``, not raised. A ``start()`` still running (publishing, decoding) is cancelled
+        and undone rather than waited for. Before ``start()`` it does nothing and the player
+        may still be started (as LiveKit's)."""
         starting = self._starting
         if starting is not None and not starting.done():
             self._closed = True
@@ -227,12 +248,16 @@ class PlayerLifecycle:
         async with self._lock:
             if self._closed and (starting is None or self._output is None):
                 return  # closed before, or a cancelled start() already undid everything
+            if self._running is None and self._output is None:
+                return  # never started: nothing to release, and start() may still come
             self._closed = True
-            if self._running is not None:
-                self._running.renderer.close()  # silence from the next block: no window
             if self._link is not None:
                 self._link.detach()
-            self._stop_echo_cancelling()
+            try:
+                if self._running is not None:
+                    await self._fade_out(self._running.renderer)
+            finally:
+                self._stop_echo_cancelling()
             try:
                 if self._output is not None:
                     self._output.on_stop(None)

@@ -11,7 +11,7 @@ from typing import Any
 from roomtone.config import AudioConfig, BuiltinAudioClip
 from roomtone.engine.playback import ClipPlayback, Playback, StreamPlayback
 from roomtone.engine.voice import DECLICK_SECONDS
-from roomtone.errors import DecodeError
+from roomtone.errors import DecodeError, StreamError
 from roomtone.format import AudioFormat
 from roomtone.player.selection import is_stream
 from roomtone.sources.cache import ClipCache
@@ -35,6 +35,8 @@ class SoundOpener:
         self.cache = cache
         self.tasks: set[asyncio.Task[None]] = set()
         self.feeders: dict[StreamPlayback, asyncio.Task[None]] = {}  # stream -> its feeder
+        # Iterators that play again (cues, hold): id -> (the iterator, its one buffer).
+        self._shared: dict[int, tuple[AsyncIterator[Any], StreamBuffer]] = {}
 
     def clip(self, config: AudioConfig) -> Clip:
         """The decoded (or decoding) clip of a file source; raises at once if it is missing."""
@@ -89,13 +91,7 @@ class SoundOpener:
                     "iterator, or pass a file path"
                 )
             iterator: AsyncIterator[Any] = config.source  # type: ignore[assignment]
-            name = f"async iterator {type(iterator).__name__}"
-            buffer = StreamBuffer(self.format, name)
-            task = asyncio.get_running_loop().create_task(
-                feed_stream(iterator, buffer), name=f"roomtone-feed-{id(buffer):x}"
-            )
-            self.tasks.add(task)
-            task.add_done_callback(self.tasks.discard)
+            buffer, task = self._feed(iterator)
             playback = StreamPlayback(buffer)
             self.feeders[playback] = task
             task.add_done_callback(lambda _task: self.feeders.pop(playback, None))
@@ -107,6 +103,43 @@ class SoundOpener:
             body = len(clip.loop_body(min(overlap, clip.available // 2)))
             start = overlap + start_at_random.randrange(body) if body else 0
         return ClipPlayback(clip, loop=loop, overlap=overlap, start=start)
+
+    def open_again(self, config: AudioConfig, *, loop: bool) -> Playback:
+        """A playback for a sound that plays on every occasion (a cue, hold music).
+
+        Files open as with :meth:`open`. An async iterator is one stream: each turn reads on
+        from where the last one stopped, and it loops only if it loops itself (as in LiveKit's
+        player, where the same iterator is played on every thought). One that has ended, or
+        failed, raises a :class:`~roomtone.errors.StreamError` saying so.
+        """
+        if not is_stream(config.source):
+            return self.open(config, loop=loop)
+        iterator: AsyncIterator[Any] = config.source  # type: ignore[assignment]
+        known = self._shared.get(id(iterator))
+        if known is None or known[0] is not iterator:
+            buffer, _task = self._feed(iterator)
+            self._shared[id(iterator)] = (iterator, buffer)
+        else:
+            buffer = known[1]
+        if buffer.ended and buffer.buffered == 0:
+            if buffer.error is not None:
+                raise buffer.error
+            raise StreamError(
+                f"{buffer.name} has ended: an iterator given for a sound that plays again is "
+                "read on from where it stopped, and it has nothing left; make it loop itself",
+                source=buffer.name,
+            )
+        return StreamPlayback(buffer)
+
+    def _feed(self, iterator: AsyncIterator[Any]) -> tuple[StreamBuffer, asyncio.Task[None]]:
+        """A buffer at the output format, filled from ``iterator`` by a task this opener owns."""
+        buffer = StreamBuffer(self.format, f"async iterator {type(iterator).__name__}")
+        task = asyncio.get_running_loop().create_task(
+            feed_stream(iterator, buffer), name=f"roomtone-feed-{id(buffer):x}"
+        )
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return buffer, task
 
     async def aclose(self, timeout: float = 1.0) -> None:
         """Cancel stream feeders and wait (bounded) for them to exit."""

@@ -24,7 +24,7 @@ from roomtone.outputs.reference import ReferenceTap
 from roomtone.player.call_api import CallControls
 from roomtone.player.handle import PlayHandle
 from roomtone.player.lifecycle import PlayerLifecycle
-from roomtone.player.selection import choose, coerce_spec, cue_spec
+from roomtone.player.selection import choose, coerce_spec
 from roomtone.player.session import Sounds
 from roomtone.player.tool_sounds import DEFAULT_CALL_CONTROL_TOOLS, ToolSounds, ToolSoundSpec
 from roomtone.sources.cache import ClipCache
@@ -49,7 +49,9 @@ class BackgroundAudioPlayer(PlayerLifecycle, CallControls):
     what stopped the output, if anything did. An output that stops by itself (its room
     disconnected, its track was unpublished) ends the player: every handle settles with a
     ``reason``, the session is no longer followed, and ``play()`` raises; ``aclose()`` still
-    releases the rest. LiveKit's ``NOT_GIVEN`` counts as an argument left out.
+    releases the rest. LiveKit's ``NOT_GIVEN`` counts as an argument left out. A sound may be
+    an async iterator of audio frames wherever LiveKit allows one; as a thinking or tool sound
+    it is one stream, each cue reading on from where the last stopped (as in LiveKit).
     The call's shape, from ``call_control_tools`` to ``infer_wait``: see :class:`CallControls`.
     """
 
@@ -88,7 +90,7 @@ class BackgroundAudioPlayer(PlayerLifecycle, CallControls):
             )
         self._sounds = Sounds(
             ambient=coerce_spec(ambient_sound, "ambient_sound"),
-            thinking=cue_spec(thinking_sound, "thinking_sound"),
+            thinking=coerce_spec(thinking_sound, "thinking_sound"),
             tools=ToolSounds(tool_sound, call_control_tools),
             give_up=coerce_spec(give_up_sound, "give_up_sound"),
             opening=coerce_spec(opening_sound, "opening_sound"),

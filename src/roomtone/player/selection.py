@@ -15,7 +15,7 @@ from roomtone.config import AudioConfig, BuiltinAudioClip
 from roomtone.player.not_given import is_not_given
 from roomtone.registry import adapt_sound
 
-__all__ = ["choose", "coerce_spec", "cue_spec", "is_stream", "sound_by_name"]
+__all__ = ["choose", "coerce_spec", "is_stream", "sound_by_name"]
 
 
 def is_stream(source: object) -> bool:
@@ -72,21 +72,6 @@ def coerce_spec(spec: object, what: str) -> list[AudioConfig] | AudioConfig | No
             raise ValueError(f"{what} is an empty list; pass None for no sound")
         return [_coerce_config(item, what) for item in spec]
     return _coerce_config(spec, what)
-
-
-def cue_spec(spec: object, what: str) -> list[AudioConfig] | AudioConfig | None:
-    """A thinking or tool sound: like any sound, but never an async iterator.
-
-    A cue plays again on every thought, and an iterator can be played only once.
-    """
-    coerced = coerce_spec(spec, what)
-    configs = coerced if isinstance(coerced, list) else [coerced] if coerced else []
-    if any(is_stream(config.source) for config in configs):
-        raise TypeError(
-            f"{what} cannot be an async iterator: a cue plays again on every thought and an "
-            "iterator can be played only once; pass a file, a built-in or AudioConfig of one"
-        )
-    return coerced
 
 
 def sound_by_name(name: str) -> str | BuiltinAudioClip:

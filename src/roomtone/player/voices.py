@@ -79,11 +79,13 @@ class VoiceMaker:
         if config is None:
             return lambda fade_in: None
         try:
-            playback = self.opener.open(config, loop=options.loop)
+            playback = self.opener.open_again(config, loop=options.loop)
         except SourceError as exc:
             logger.warning("roomtone: cue sound unavailable: %s", exc)
             return lambda fade_in: None
         fmt, declick = self.opener.format, self._declick
+        # A cue has no handle to carry an iterator's failure: say it in the log, once.
+        on_finish = _log_stream_error if isinstance(playback, StreamPlayback) else None
 
         def make(fade_in: int) -> Voice:
             return Voice(
@@ -92,6 +94,14 @@ class VoiceMaker:
                 fade_in=max(fade_in, fmt.frames(config.fade_in)),
                 bus=Bus.BED,
                 declick=declick,
+                on_finish=on_finish,
             )
 
         return make
+
+
+def _log_stream_error(voice: Voice, end: int) -> None:
+    """A cue's iterator failed (render thread): it ends that cue; everything else plays on."""
+    del end
+    if voice.error is not None:
+        logger.warning("roomtone: cue sound stopped: %s", voice.error)

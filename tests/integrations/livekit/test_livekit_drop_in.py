@@ -35,6 +35,7 @@ async def livekit_style_agent(module: Any, room: Any, session: Any, files: list[
             module.AudioConfig(files[2], volume=0.7),
         ],
     )
+    await background_audio.aclose()  # before start(): does nothing, start() still works
     await background_audio.start(room=room, agent_session=session)
     handle = background_audio.play(files[3])
     await handle
@@ -62,13 +63,20 @@ async def test_same_code_runs_on_both(module_name: str, tone_file: Callable[...,
     assert room.local_participant.unpublished == [published[0].sid]
 
 
+_RUN_THEN_EXIT = (
+    "import os, sys, pytest; code = pytest.main(sys.argv[1:]); "
+    "sys.stdout.flush(); sys.stderr.flush(); os._exit(int(code))"
+)
+
+
 def test_livekit_player_runs_the_same_code_in_a_child_process() -> None:
-    """LiveKit's player leaves a decoder thread waiting forever after aclose() (livekit-agents
-    1.8.9, utils/codecs/decoder.py), which hangs interpreter exit. Its half of the drop-in
-    comparison therefore runs in a child process that is killed if it does not exit."""
+    """LiveKit's player sometimes leaves a decoder thread waiting forever after aclose()
+    (livekit-agents 1.8.9, utils/codecs/decoder.py), which hangs interpreter exit. Its half of
+    the drop-in comparison therefore runs in a child process that leaves with ``os._exit``
+    once pytest is done (not joining that thread), and is killed if it still does not exit."""
     test_id = f"{__file__}::test_same_code_runs_on_both[livekit.agents]"
     env = {**os.environ, _IN_CHILD: "1"}
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", test_id]
+    command = [sys.executable, "-c", _RUN_THEN_EXIT, "-q", "-p", "no:cacheprovider", test_id]
     try:
         result = subprocess.run(
             command, env=env, capture_output=True, text=True, timeout=90, check=False

@@ -121,6 +121,10 @@ class RoomOutput(AudioOutput):
     def running(self) -> bool:
         return self._pump is not None and not self._closed and self.error is None
 
+    @property
+    def close_fade_patience(self) -> float:
+        return super().close_fade_patience + self.max_lead  # the fade must leave the queue too
+
     def delivered_frames(self) -> int:
         """Frames captured minus those still queued: what the room has really been sent."""
         queued = round(self.queued_seconds * self.format.sample_rate)

@@ -16,11 +16,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-import time
 from collections import deque
 from typing import Protocol
 
 from roomtone.loops import PerLoop
+from roomtone.outputs.timebase import MONOTONIC, Timebase
 
 __all__ = ["LANES", "STUCK", "Feed", "Pump", "pump_for_running_loop"]
 
@@ -67,9 +67,10 @@ class Feed(Protocol):
 class Pump:
     """Serves registered feeds on one task until none remain."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, timebase: Timebase = MONOTONIC) -> None:
         self._loop = loop
-        self.origin = time.monotonic()  # feeds align their due times to origin + k * block
+        self.timebase = timebase  # monotonic seconds; tests pass a manual one
+        self.origin = timebase.now()  # feeds align their due times to origin + k * block
         self._feeds: list[Feed] = []
         self._queue: deque[Feed] = deque()
         self._lanes: dict[asyncio.Task[None], float] = {}  # lane -> when its step began
@@ -99,7 +100,7 @@ class Pump:
         stalled = False
         try:
             while self._feeds:
-                now = time.monotonic()
+                now = self.timebase.now()
                 if not stalled:  # after a stall, completions that are due get one turn first
                     self._drop_stuck(now)
                 soonest = math.inf
@@ -125,7 +126,7 @@ class Pump:
                     # wakes this task if it never returns (and feeds may queue behind it).
                     soonest = min(soonest, min(stepping) + STUCK)
                 await self._sleep(soonest - now)
-                stalled = time.monotonic() - max(soonest, now) > _LATE
+                stalled = self.timebase.now() - max(soonest, now) > _LATE
         except asyncio.CancelledError:
             cancelled = True  # the loop is shutting down: do not start again
             raise
@@ -179,7 +180,7 @@ class Pump:
             if feed not in self._feeds:
                 feed.busy = False
                 continue
-            self._lanes[me] = time.monotonic()
+            self._lanes[me] = self.timebase.now()
             self._serving[me] = feed
             try:
                 await feed.step()
@@ -205,7 +206,7 @@ class Pump:
         self._wake = wake
         timer = None
         if math.isfinite(delay):
-            timer = self._loop.call_later(max(delay, 0.0), _resolve, wake)
+            timer = self.timebase.call_later(max(delay, 0.0), lambda: _resolve(wake))
         try:
             await wake
         finally:

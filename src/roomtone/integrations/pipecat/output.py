@@ -30,6 +30,8 @@ limiter and the conversion stay per chunk; mixer commands and ducking land up to
 class PullOutput(AudioOutput):
     """An output whose consumer hands over chunks of speech to mix into (``mix``)."""
 
+    close_fade_patience = 0.0  # Pipecat stops the mixer once its transport stops pulling
+
     def __init__(
         self,
         sample_rate: int,
