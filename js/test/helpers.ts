@@ -67,3 +67,46 @@ export function writeWav(
 }
 
 export const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+
+/** Polls `condition` every 10 ms; a hang guard (not a speed claim) fails after `guardMs`. */
+export async function until(condition: () => boolean, what: string, guardMs = 20_000): Promise<void> {
+  const deadline = performance.now() + guardMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(`hang guard: never happened: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** How a mono signal ends: the closing fade, measured. */
+export interface FadeShape {
+  /** Exact zeros at the end (the silence after the fade). */
+  trailingZeros: number;
+  /** Level of the 10 ms before the fade, and of the fade itself (dB). */
+  beforeDb: number;
+  fadeDb: number;
+  /** Largest sample step over the last 10 ms and the fade, the end followed by silence. */
+  lastStep: number;
+  /** Every fade sample within the line falling from `amplitude` to 0 (16-bit rounding allowed). */
+  envelopeOk: boolean;
+}
+
+/** Measure the end of `x` against a linear fade of `fade` frames from `amplitude` to 0. */
+export function closingFadeShape(x: Float32Array, amplitude: number, fade: number): FadeShape {
+  let end = x.length;
+  while (end > 0 && x[end - 1] === 0) end -= 1;
+  const fadeStart = Math.max(0, end - (fade - 1)); // the fade's last frame has gain 0
+  const before = Math.max(0, fadeStart - 480);
+  const tail = new Float32Array(x.length - before + 1); // + the silence after the output stops
+  tail.set(x.subarray(before));
+  let envelopeOk = true;
+  for (let i = fadeStart; i < end; i++) {
+    if (Math.abs(x[i] as number) > (amplitude * (end - i)) / fade + 2 / 32767) envelopeOk = false;
+  }
+  return {
+    trailingZeros: x.length - end,
+    beforeDb: rmsDb(x.subarray(before, fadeStart)),
+    fadeDb: rmsDb(x.subarray(fadeStart, fadeStart + fade)),
+    lastStep: maxStep(tail),
+    envelopeOk,
+  };
+}

@@ -54,6 +54,11 @@ export class Mixer {
     this.commands.push(command);
   }
 
+  /** Nothing plays and nothing is queued to: the next blocks are silence. */
+  get idle(): boolean {
+    return this.voices.length === 0 && this.commands.length === 0;
+  }
+
   /** Add a voice now (from a command or before rendering starts). */
   addVoice(voice: Voice): void {
     this.voices.push(voice);

@@ -8,7 +8,7 @@
  */
 import { OutputError } from "../errors.js";
 import { AudioFormat, validateFrameDuration } from "../format.js";
-import type { AudioOutput, Renderer } from "../outputs/output.js";
+import { type AudioOutput, closeFadePatienceMs, type Renderer } from "../outputs/output.js";
 import { type Feed, sharedPump } from "./pump.js";
 
 type Rtc = typeof import("@livekit/rtc-node");
@@ -81,6 +81,11 @@ export class RoomOutput implements AudioOutput, Feed {
     const now = performance.now();
     this.t0 = sharedPump.origin + Math.floor((now - sharedPump.origin) / this.blockMs) * this.blockMs;
     sharedPump.add(this);
+  }
+
+  /** The closing fade must also leave the AudioSource's queue (two blocks). */
+  get closeFadePatienceMs(): number {
+    return closeFadePatienceMs(this, 2 * this.blockMs);
   }
 
   dueAt(): number {

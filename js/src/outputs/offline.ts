@@ -25,6 +25,8 @@ export class OfflineRenderer implements AudioOutput {
   readonly frameSize: number;
   /** Called with every block (interleaved, reused after the call). */
   onBlock: ((block: Float32Array) => void) | null = null;
+  /** It renders only in `advance()`: a closing player has nothing to wait for. */
+  readonly closeFadePatienceMs = 0;
   private renderer: Renderer | null = null;
   private blocks: Float32Array[] = [];
   private readonly keep: boolean;

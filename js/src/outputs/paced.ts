@@ -38,11 +38,17 @@ export abstract class PacedOutput implements AudioOutput {
   }
 
   private tick(): void {
+    this.renderNow(this.frameSize);
+  }
+
+  /** A few ms ahead of the clock's grid (the closing fade): nobody hears a block come early. */
+  renderNow(frames: number): boolean {
     const renderer = this.renderer;
-    if (renderer === null) return;
-    this.deliver(renderer.render(this.frameSize));
-    this.frames += this.frameSize;
+    if (renderer === null) return false;
+    this.deliver(renderer.render(frames));
+    this.frames += frames;
     renderer.delivered?.();
+    return true;
   }
 
   deliveredFrames(): number {

@@ -20,8 +20,9 @@ import { Mixer } from "../engine/mixer.js";
 import { ClipPlayback, type Playback } from "../engine/playback.js";
 import { type Bus, DECLICK_SECONDS, Voice } from "../engine/voice.js";
 import { PlayerStateError, type SourceError } from "../errors.js";
-import { type AudioOutput, isAudioOutput, type Renderer } from "../outputs/output.js";
+import { type AudioOutput, closeFadePatienceMs, isAudioOutput, type Renderer } from "../outputs/output.js";
 import type { ClipCache } from "../sources/cache.js";
+import { ClosingFade } from "./closingFade.js";
 import { PlayHandle } from "./handle.js";
 import { SoundOpener } from "./opener.js";
 import { PythonRandom } from "./random.js";
@@ -129,7 +130,9 @@ export class BackgroundAudioPlayer implements Renderer {
   private readonly handles = new Set<PlayHandle>();
   private ambientVoice: Voice | null = null;
   private closed = false;
-  private starting = false;
+  private startRun: Promise<void> | null = null; // start()'s steps, while they run
+  private closing: ClosingFade | null = null; // from close(): the fade, then silence
+  private fadeHeard: (() => void) | null = null; // close() waits on it for the fade's delivery
   private agentState = "initializing";
   private toolsRunning = false;
   private thinkingOn = false;
@@ -200,19 +203,31 @@ export class BackgroundAudioPlayer implements Renderer {
         "this BackgroundAudioPlayer was closed and cannot restart; create a new BackgroundAudioPlayer instance",
       );
     }
-    if (this.mixerInstance !== null || this.starting) {
+    if (this.mixerInstance !== null || this.startRun !== null) {
       throw new PlayerStateError("BackgroundAudioPlayer.start() was already called");
     }
-    this.starting = true;
+    const run = this.startSteps(options);
+    this.startRun = run;
     try {
-      const target = await this.resolveOutput(options);
-      const mixer = new Mixer(target.format, {
-        ducking: this.ducking,
-        thinking: this.thinkingOptions,
-        tool: this.toolOptions,
-        masterVolume: this.masterLevel,
-      });
-      this.opener = new SoundOpener(target.format, this.cache);
+      await run;
+    } finally {
+      this.startRun = null;
+    }
+  }
+
+  /** Open the sounds, start the output, follow the session; undo all of it on failure. */
+  private async startSteps(options: BackgroundAudioStartOptions): Promise<void> {
+    const target = await this.resolveOutput(options);
+    const mixer = new Mixer(target.format, {
+      ducking: this.ducking,
+      thinking: this.thinkingOptions,
+      tool: this.toolOptions,
+      masterVolume: this.masterLevel,
+    });
+    const opener = new SoundOpener(target.format, this.cache);
+    this.opener = opener;
+    let started = false;
+    try {
       await this.checkCues();
       if (this.ambient !== null) {
         const config = choose(this.ambient, this.rng);
@@ -223,21 +238,29 @@ export class BackgroundAudioPlayer implements Renderer {
           mixer.addVoice(voice);
         }
       }
+      this.closedWhileStarting();
       this.mixerInstance = mixer;
       this.outputTarget = target;
-      try {
-        await target.start(this);
-      } catch (error) {
-        this.mixerInstance = null;
-        throw error;
-      }
-      this.publication = (target as { publication?: unknown }).publication ?? null;
-      if (options.agentSession !== undefined && options.agentSession !== null) {
-        this.link = new SessionLink(options.agentSession, this);
-      }
-    } finally {
-      this.starting = false;
+      started = true;
+      await target.start(this);
+      this.closedWhileStarting();
+    } catch (error) {
+      this.mixerInstance = null;
+      this.outputTarget = null;
+      this.ambientVoice = null;
+      this.ambientHandle = null;
+      if (started) await withTimeout(target.close(), CLOSE_TIMEOUT_MS, "output did not close");
+      await opener.close();
+      throw error;
     }
+    this.publication = (target as { publication?: unknown }).publication ?? null;
+    if (options.agentSession !== undefined && options.agentSession !== null) {
+      this.link = new SessionLink(options.agentSession, this);
+    }
+  }
+
+  private closedWhileStarting(): void {
+    if (this.closed) throw new PlayerStateError("close() was called while start() ran");
   }
 
   private async resolveOutput(options: BackgroundAudioStartOptions): Promise<AudioOutput> {
@@ -286,27 +309,65 @@ export class BackgroundAudioPlayer implements Renderer {
     return this.makeVoice(config, opener.open(config, loop), "bed");
   }
 
-  /** Stop everything and release the output; safe to call twice, never hangs. */
+  /**
+   * Stop everything and release the output; safe to call twice, never hangs. Before
+   * `start()` it does nothing and the player may still be started (as LiveKit's); a player
+   * that was started and closed stays closed. A `start()` still running is undone.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
+    const starting = this.startRun;
+    if (starting !== null) {
+      this.closed = true; // start() sees it after its next step and undoes what it began
+      await withTimeout(
+        starting.catch(() => undefined),
+        CLOSE_TIMEOUT_MS,
+        "start() did not stop after close()",
+      );
+      return;
+    }
+    const mixer = this.mixerInstance;
+    if (mixer === null) return; // never started: nothing to release
     this.closed = true;
     this.link?.detach();
     this.link = null;
     const output = this.outputTarget;
+    if (output !== null) await this.fadeOut(output, mixer);
     this.outputTarget = null;
-    if (output !== null) await withTimeout(output.close(), CLOSE_TIMEOUT_MS);
+    if (output !== null) await withTimeout(output.close(), CLOSE_TIMEOUT_MS, "output did not close");
     if (this.opener !== null) await this.opener.close();
     for (const handle of this.handles) handle.markDone();
     this.handles.clear();
     this.pending = [];
   }
 
+  /**
+   * Fade the mix out over the de-click ramp and wait (bounded) until the output has
+   * delivered it: a LiveKit output once the fade has left the AudioSource's queue, a paced
+   * output at once (it renders the fade off the clock). Every block after is silence.
+   */
+  private async fadeOut(output: AudioOutput, mixer: Mixer): Promise<void> {
+    const patience = output.closeFadePatienceMs ?? closeFadePatienceMs(output);
+    const frames = patience > 0 && !mixer.idle ? mixer.format.frames(DECLICK_SECONDS) : 0;
+    const fade = new ClosingFade(mixer, frames);
+    this.closing = fade;
+    if (frames === 0) return;
+    const heard = new Promise<void>((resolve) => {
+      this.fadeHeard = resolve;
+    });
+    output.renderNow?.(frames);
+    await withTimeout(heard, patience); // past it, the output stopped pulling: nothing to hear
+    this.fadeHeard = null;
+  }
+
   // -- rendering (called by the output) -----------------------------------------------------
   render(n: number): Float32Array {
+    if (this.closing !== null) return this.closing.render(n);
     return this.mixer.render(n);
   }
 
   prepare(n: number): boolean {
+    if (this.closing !== null) return true;
     const mixer = this.mixer;
     mixer.applyCommands();
     return mixer.ready(n);
@@ -314,6 +375,9 @@ export class BackgroundAudioPlayer implements Renderer {
 
   /** Settle handles whose sound's end has been delivered. */
   delivered(): void {
+    const fadeEnd = this.closing?.end;
+    if (this.fadeHeard !== null && fadeEnd != null && (this.outputTarget?.deliveredFrames() ?? 0) >= fadeEnd)
+      this.fadeHeard();
     if (this.pending.length === 0) return;
     const delivered = this.outputTarget?.deliveredFrames() ?? Number.POSITIVE_INFINITY;
     const still: Pending[] = [];
@@ -535,11 +599,12 @@ export class BackgroundAudioPlayer implements Renderer {
   }
 }
 
-async function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
+/** Waits for `promise` at most `ms`; past it, warns with `late` (when given) and returns. */
+async function withTimeout(promise: Promise<void>, ms: number, late?: string): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
-      process.emitWarning(`roomtone: output did not close within ${ms / 1000} s`);
+      if (late !== undefined) process.emitWarning(`roomtone: ${late} within ${ms / 1000} s`);
       resolve();
     }, ms);
   });

@@ -1,0 +1,106 @@
+/**
+ * Closing, measured as sound: close() fades the whole mix out over the 5 ms de-click ramp and
+ * stops the output only once the fade was delivered, so the last thing heard is the mix
+ * falling to silence, never a cut. And close() before start() leaves the player startable.
+ */
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import {
+  type AudioOutput,
+  BackgroundAudioPlayer,
+  MemoryOutput,
+  OfflineRenderer,
+  PlayerStateError,
+  WavFileOutput,
+} from "../src/index.js";
+import { decodeWav } from "../src/sources/wav.js";
+import { closingFadeShape, type FadeShape, rmsDb, sine, tempDir, until, writeWav } from "./helpers.js";
+
+const RATE = 48000;
+const AMPLITUDE = 0.25;
+const FADE = 240; // 5 ms at 48 kHz
+const dir = tempDir();
+// 997 Hz: no sample of the tone is exactly zero, so trailing zeros can only be the silence.
+const TONE = sine(997, 1, RATE, AMPLITUDE);
+const TONE_WAV = writeWav(dir, "tone.wav", TONE);
+
+/** What a listener heard from `output` when a player with a tone bed closed mid-tone. */
+async function closeMidTone(output: AudioOutput, heard: () => Float32Array): Promise<FadeShape> {
+  const player = new BackgroundAudioPlayer({ ambientSound: { source: TONE_WAV, volume: 1 } });
+  await player.start({ output });
+  await until(() => output.deliveredFrames() >= 0.2 * RATE, "the output delivered 0.2 s");
+  await player.close();
+  return closingFadeShape(heard(), AMPLITUDE, FADE);
+}
+
+function assertFadedOut(shape: FadeShape, quantum: number): void {
+  // Steps: the tone's own largest step, plus what the fade removes per frame (A / 240).
+  const bound = maxToneStep() + AMPLITUDE / FADE + quantum;
+  assert.ok(
+    shape.lastStep <= bound,
+    `largest step at the end ${shape.lastStep.toFixed(4)} > ${bound.toFixed(4)} (a click)`,
+  );
+  assert.ok(Math.abs(shape.beforeDb - rmsDb(TONE)) < 0.5, `the tone before the fade: ${shape.beforeDb} dB`);
+  // A linear fall over 5 ms has 1/sqrt(3) of the level's RMS: -4.77 dB.
+  assert.ok(Math.abs(shape.fadeDb - shape.beforeDb + 4.77) < 0.6, `the fade's level ${shape.fadeDb} dB`);
+  assert.ok(shape.envelopeOk, "every sample of the fade within the falling line A * (end - i) / 240");
+  assert.ok(shape.trailingZeros >= 1, "then only zeros");
+}
+
+function maxToneStep(): number {
+  let m = 0;
+  for (let i = 1; i < TONE.length; i++)
+    m = Math.max(m, Math.abs((TONE[i] as number) - (TONE[i - 1] as number)));
+  return m;
+}
+
+describe("close() fades the mix out", () => {
+  test("MemoryOutput: the fade is delivered, then only zeros", async () => {
+    const memory = new MemoryOutput({ sampleRate: RATE });
+    assertFadedOut(await closeMidTone(memory, () => memory.audio()), 1e-6);
+  });
+
+  test("WavFileOutput: the file ends with the fade, not a cut", async () => {
+    const path = join(dir, "closing.wav");
+    const file = new WavFileOutput(path, { sampleRate: RATE });
+    const shape = await closeMidTone(file, () => decodeWav(readFileSync(path), path).samples);
+    assertFadedOut(shape, 2 / 32767); // 16-bit rounding, either side
+  });
+
+  test("a player whose mix is silent closes without waiting for a fade", async () => {
+    const memory = new MemoryOutput({ sampleRate: RATE });
+    const player = new BackgroundAudioPlayer();
+    await player.start({ output: memory });
+    await player.close();
+    assert.equal(rmsDb(memory.audio()), Number.NEGATIVE_INFINITY);
+  });
+});
+
+describe("close() before start()", () => {
+  test("does nothing: the player can still be started (as LiveKit's), and plays", async () => {
+    const player = new BackgroundAudioPlayer({ ambientSound: TONE_WAV });
+    await player.close();
+    await player.close();
+    assert.equal(player.started, false);
+    const out = new OfflineRenderer({ sampleRate: RATE });
+    await player.start({ room: out });
+    await out.advance(0.2);
+    assert.ok(Math.abs(rmsDb(out.audio().subarray(FADE)) - rmsDb(TONE)) < 0.5, "the bed plays");
+    await player.close();
+    await assert.rejects(player.start({ room: new OfflineRenderer() }), PlayerStateError);
+  });
+
+  test("close() during start() undoes it: the output is released and start() rejects", async () => {
+    const player = new BackgroundAudioPlayer({ ambientSound: TONE_WAV });
+    const memory = new MemoryOutput({ sampleRate: RATE });
+    const starting = player.start({ output: memory });
+    const closing = player.close();
+    await assert.rejects(starting, /close\(\) was called while start\(\) ran/);
+    await closing;
+    assert.equal(player.started, false);
+    assert.equal(memory.renderNow(FADE), false, "the output is not running");
+    await assert.rejects(player.start({ output: new MemoryOutput() }), PlayerStateError);
+  });
+});
