@@ -10,7 +10,8 @@ import { after, before, test } from "node:test";
 import { initializeLogger, voice as lkVoice, llm } from "@livekit/agents";
 import { AudioFrame, AudioSource, dispose, LocalAudioTrack } from "@livekit/rtc-node";
 import { BackgroundAudioPlayer, RoomOutput } from "../src/index.js";
-import { rmsDb, sine, tempDir, writeWav } from "./helpers.js";
+import { concat } from "../src/outputs/memory.js";
+import { closingFadeShape, rmsDb, sine, tempDir, until, writeWav } from "./helpers.js";
 import { RoomStandIn } from "./livekitRig.js";
 
 type Session = InstanceType<typeof lkVoice.AgentSession> & {
@@ -137,6 +138,41 @@ test("plays an async iterable of rtc-node AudioFrames (the page's raw frames), r
   const loud = levels.filter((l) => Math.abs(l - (20 * Math.log10(0.5) - 3.01)) < 0.3);
   assert.ok(loud.length >= 15, `${loud.length} blocks at the tone's level (1 s = 20 blocks)`);
   await player.close();
+});
+
+test("close() fades out, and stops the AudioSource only once the fade has left its queue", async () => {
+  const room = new RoomStandIn();
+  const amplitude = 0.25;
+  const player = new BackgroundAudioPlayer({
+    ambientSound: writeWav(dir, "closing-bed.wav", sine(997, 1, 48000, amplitude)),
+  });
+  await player.start({ room });
+  const output = player.output as RoomOutput;
+  const captured: Float32Array[] = [];
+  output.onBlock = (block) => captured.push(block.slice());
+  await until(() => captured.length >= 4, "four blocks captured");
+  let deliveredAtStop = -1;
+  const close = output.close.bind(output);
+  output.close = () => {
+    deliveredAtStop = output.deliveredFrames();
+    return close();
+  };
+  await player.close();
+  const heard = concat(captured);
+  const shape = closingFadeShape(heard, amplitude, 240);
+  const toneStep = amplitude * 2 * Math.sin((Math.PI * 997) / 48000);
+  const bound = toneStep + amplitude / 240 + 2 / 32767;
+  assert.ok(shape.lastStep <= bound, `largest step at the end ${shape.lastStep} > ${bound} (a click)`);
+  assert.ok(shape.envelopeOk, "the fade falls along the 5 ms line");
+  assert.ok(shape.trailingZeros >= 1, "then only zeros");
+  // The tap was set before the pump's first capture (a timer, after start() resolved), so
+  // `heard` is every frame captured, and its indices count as deliveredFrames() does.
+  assert.ok(deliveredAtStop <= heard.length);
+  const fadeEnd = heard.length - shape.trailingZeros + 1;
+  assert.ok(
+    deliveredAtStop >= fadeEnd,
+    `the AudioSource was stopped with ${fadeEnd - deliveredAtStop} frames of the fade still queued`,
+  );
 });
 
 test("close() is bounded when the room never answers", async () => {
