@@ -2,7 +2,7 @@
 import { isFrameIterable, type ResolvedConfig } from "../config.js";
 import { ClipPlayback, type Playback, StreamPlayback } from "../engine/playback.js";
 import { DECLICK_SECONDS } from "../engine/voice.js";
-import { DecodeError } from "../errors.js";
+import { DecodeError, StreamError } from "../errors.js";
 import type { AudioFormat } from "../format.js";
 import type { ClipCache } from "../sources/cache.js";
 import type { Clip } from "../sources/clip.js";
@@ -19,6 +19,8 @@ export class SoundOpener {
   readonly format: AudioFormat;
   private readonly cache: ClipCache | undefined;
   private readonly feeders = new Map<Promise<void>, { abort: AbortController; buffer: StreamBuffer }>();
+  /** Iterators that play again (cues): each has one buffer, read on turn after turn. */
+  private readonly shared = new Map<object, StreamBuffer>();
 
   constructor(format: AudioFormat, cache: ClipCache | undefined) {
     this.format = format;
@@ -64,17 +66,48 @@ export class SoundOpener {
           "loop=true cannot be used with an async iterator source; loop inside your iterator, or pass a file path",
         );
       }
-      const name = `async iterator ${(source as object).constructor?.name ?? "object"}`;
-      const buffer = new StreamBuffer(this.format, name);
-      const abort = new AbortController();
-      const feeder: Promise<void> = feedStream(source, buffer, abort.signal).finally(() =>
-        this.feeders.delete(feeder),
-      );
-      this.feeders.set(feeder, { abort, buffer });
-      return new StreamPlayback(buffer);
+      return new StreamPlayback(this.feed(source));
     }
     const clip = this.clip(config);
     return new ClipPlayback(clip, { loop, overlap: loop ? this.overlapFrames(config) : 0 });
+  }
+
+  /**
+   * A playback for a sound that plays on every occasion (a thinking or tool cue).
+   *
+   * Files open as with `open`. An async iterator is one stream: each turn reads on from where
+   * the last one stopped, and it loops only if it loops itself (as LiveKit's player plays the
+   * same iterator on every thought). One that has ended, or failed, throws a StreamError.
+   */
+  openAgain(config: ResolvedConfig, loop: boolean): Playback {
+    const source = config.source;
+    if (!isFrameIterable(source)) return this.open(config, loop);
+    let buffer = this.shared.get(source);
+    if (buffer === undefined) {
+      buffer = this.feed(source);
+      this.shared.set(source, buffer);
+    }
+    if (buffer.ended && buffer.buffered === 0) {
+      throw (
+        buffer.error ??
+        new StreamError(
+          `${buffer.name} has ended: an iterator given for a sound that plays again is read on from where it stopped, and it has nothing left; make it loop itself`,
+          buffer.name,
+        )
+      );
+    }
+    return new StreamPlayback(buffer);
+  }
+
+  /** A buffer at the output format, filled from `source` by a feeder this opener owns. */
+  private feed(source: AsyncIterable<unknown>): StreamBuffer {
+    const buffer = new StreamBuffer(this.format, `async iterator ${iteratorKind(source)}`);
+    const abort = new AbortController();
+    const feeder: Promise<void> = feedStream(source, buffer, abort.signal).finally(() =>
+      this.feeders.delete(feeder),
+    );
+    this.feeders.set(feeder, { abort, buffer });
+    return buffer;
   }
 
   /** A voice on this playback finished: stop its feeder (if it is a stream). */
@@ -103,4 +136,11 @@ export class SoundOpener {
     await Promise.race([Promise.allSettled(feeders.map(([p]) => p)), timeout]);
     clearTimeout(timer);
   }
+}
+
+/** "AsyncGenerator", a class name, or "object": generator objects have no constructor name. */
+function iteratorKind(source: object): string {
+  const tag = (source as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag];
+  if (typeof tag === "string" && tag !== "") return tag;
+  return source.constructor?.name || "object";
 }

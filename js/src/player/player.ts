@@ -445,7 +445,7 @@ export class BackgroundAudioPlayer implements Renderer {
     if (config === null) return () => null;
     let playback: Playback;
     try {
-      playback = (this.opener as SoundOpener).open(config, options.loop);
+      playback = (this.opener as SoundOpener).openAgain(config, options.loop);
     } catch (error) {
       process.emitWarning(`roomtone: cue sound unavailable: ${(error as Error).message}`);
       return () => null;
@@ -457,6 +457,7 @@ export class BackgroundAudioPlayer implements Renderer {
         fadeIn: Math.max(fadeIn, fmt.frames(config.fadeIn)),
         bus: "bed",
         declick: fmt.frames(DECLICK_SECONDS),
+        onFinish: warnStreamError,
       });
   }
 
@@ -597,6 +598,11 @@ export class BackgroundAudioPlayer implements Renderer {
       });
     }
   }
+}
+
+/** A cue's iterator failed: it ends that cue (a cue has no handle to carry it); all else plays on. */
+function warnStreamError(voice: Voice): void {
+  if (voice.error !== null) process.emitWarning(`roomtone: cue sound stopped: ${voice.error.message}`);
 }
 
 /** Waits for `promise` at most `ms`; past it, warns with `late` (when given) and returns. */
