@@ -69,6 +69,17 @@ describe("close() fades the mix out", () => {
     assertFadedOut(shape, 2 / 32767); // 16-bit rounding, either side
   });
 
+  test("a second close() waits for the first: both return with the output stopped", async () => {
+    const memory = new MemoryOutput({ sampleRate: RATE });
+    const player = new BackgroundAudioPlayer({ ambientSound: TONE_WAV });
+    await player.start({ output: memory });
+    await until(() => memory.deliveredFrames() > 0, "a block delivered");
+    const first = player.close();
+    await player.close();
+    assert.equal(memory.renderNow(FADE), false, "the output was stopped before close() returned");
+    await first;
+  });
+
   test("a player whose mix is silent closes without waiting for a fade", async () => {
     const memory = new MemoryOutput({ sampleRate: RATE });
     const player = new BackgroundAudioPlayer();

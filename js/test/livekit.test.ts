@@ -175,6 +175,27 @@ test("close() fades out, and stops the AudioSource only once the fade has left i
   );
 });
 
+test("close() before start() leaves the player startable on a room", async () => {
+  const room = new RoomStandIn();
+  const player = new BackgroundAudioPlayer({
+    ambientSound: writeWav(dir, "late-bed.wav", sine(200, 1, 48000, 0.2)),
+  });
+  await player.close();
+  await player.start({ room });
+  const levels = tap(player);
+  await until(() => levels.length >= 3, "three blocks captured");
+  assert.ok(Math.abs((levels[2] as number) - (20 * Math.log10(0.2) - 3.01)) < 0.5, "the bed plays");
+  const [publication] = room.published.values();
+  await player.close();
+  assert.deepEqual(room.unpublished, [publication?.sid]);
+});
+
+test("agents-js 1.9's own player cannot start after close() before start() (docs/node.md says so)", async () => {
+  const theirs = new lkVoice.BackgroundAudioPlayer();
+  await theirs.close(); // disposes its AudioSource
+  await assert.rejects(theirs.start({ room: new RoomStandIn() as never }), /handle not found/);
+});
+
 test("close() is bounded when the room never answers", async () => {
   const room = new RoomStandIn();
   room.localParticipant.unpublishTrack = () => new Promise<void>(() => {});

@@ -133,6 +133,7 @@ export class BackgroundAudioPlayer implements Renderer {
   private startRun: Promise<void> | null = null; // start()'s steps, while they run
   private closing: ClosingFade | null = null; // from close(): the fade, then silence
   private fadeHeard: (() => void) | null = null; // close() waits on it for the fade's delivery
+  private closeRun: Promise<void> | null = null; // close()'s steps: a second call waits for them
   private agentState = "initializing";
   private toolsRunning = false;
   private thinkingOn = false;
@@ -310,15 +311,24 @@ export class BackgroundAudioPlayer implements Renderer {
   }
 
   /**
-   * Stop everything and release the output; safe to call twice, never hangs. Before
-   * `start()` it does nothing and the player may still be started (as LiveKit's); a player
-   * that was started and closed stays closed. A `start()` still running is undone.
+   * Fade the mix out (5 ms, heard to its end), then stop and release the output; never
+   * hangs, and a second call waits for the first. Before `start()` it does nothing and the
+   * player may still be started (as LiveKit's); a player that was started and closed stays
+   * closed. A `start()` still running is undone.
    */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    if (this.closeRun === null && this.startRun === null && this.mixerInstance === null) {
+      return Promise.resolve(); // never started: nothing to release, and start() may still come
+    }
+    this.closeRun ??= this.closeSteps();
+    return this.closeRun;
+  }
+
+  private async closeSteps(): Promise<void> {
+    this.closed = true;
     const starting = this.startRun;
     if (starting !== null) {
-      this.closed = true; // start() sees it after its next step and undoes what it began
+      // start() sees `closed` after its next step and undoes what it began.
       await withTimeout(
         starting.catch(() => undefined),
         CLOSE_TIMEOUT_MS,
@@ -326,13 +336,11 @@ export class BackgroundAudioPlayer implements Renderer {
       );
       return;
     }
-    const mixer = this.mixerInstance;
-    if (mixer === null) return; // never started: nothing to release
-    this.closed = true;
     this.link?.detach();
     this.link = null;
     const output = this.outputTarget;
-    if (output !== null) await this.fadeOut(output, mixer);
+    const mixer = this.mixerInstance;
+    if (output !== null && mixer !== null) await this.fadeOut(output, mixer);
     this.outputTarget = null;
     if (output !== null) await withTimeout(output.close(), CLOSE_TIMEOUT_MS, "output did not close");
     if (this.opener !== null) await this.opener.close();
