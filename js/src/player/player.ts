@@ -313,8 +313,9 @@ export class BackgroundAudioPlayer implements Renderer {
   /**
    * Fade the mix out (5 ms, heard to its end), then stop and release the output; never
    * hangs, and a second call waits for the first. Before `start()` it does nothing and the
-   * player may still be started (as LiveKit's); a player that was started and closed stays
-   * closed. A `start()` still running is undone.
+   * player may still be started (as LiveKit's Python player; agents-js 1.9's own disposes
+   * its AudioSource there and cannot start after); a player that was started and closed
+   * stays closed. A `start()` still running is undone.
    */
   close(): Promise<void> {
     if (this.closeRun === null && this.startRun === null && this.mixerInstance === null) {
