@@ -3,5 +3,6 @@
 export type { AudioConfig, AudioSourceType } from "./config.js";
 export { BuiltinAudioClip } from "./config.js";
 export { PlayHandle } from "./player/handle.js";
-export type { BackgroundAudioPlayerOptions, BackgroundAudioStartOptions } from "./player/player.js";
+export type { BackgroundAudioStartOptions } from "./player/lifecycle.js";
+export type { BackgroundAudioPlayerOptions } from "./player/player.js";
 export { BackgroundAudioPlayer } from "./player/player.js";
