@@ -85,11 +85,20 @@ describe("close() fades the mix out", () => {
     await first;
   });
 
-  test("a player whose mix is silent closes without waiting for a fade", async () => {
+  test("a player whose mix is silent has no fade to render or wait for", async () => {
     const memory = new MemoryOutput({ sampleRate: RATE });
     const player = new BackgroundAudioPlayer();
     await player.start({ output: memory });
+    await until(() => memory.deliveredFrames() > 0, "a block delivered");
+    const blocks: number[] = [];
+    const renderNow = memory.renderNow.bind(memory);
+    memory.renderNow = (frames) => {
+      blocks.push(frames);
+      return renderNow(frames);
+    };
     await player.close();
+    // (the clock's own ticks also pass through renderNow, with whole 20 ms blocks)
+    assert.equal(blocks.includes(FADE), false, "no off-the-clock fade block was rendered");
     assert.equal(rmsDb(memory.audio()), Number.NEGATIVE_INFINITY);
   });
 });
