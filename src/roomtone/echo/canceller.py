@@ -34,6 +34,8 @@ import numpy.typing as npt
 from roomtone.echo.aec3 import Aec3, to_int16
 from roomtone.echo.convert import StreamResampler, mono
 from roomtone.echo.delay import DelayEstimate, DelayEstimator
+from roomtone.echo.doubletalk import NearEndDetector
+from roomtone.echo.linear import LinearEchoFilter
 from roomtone.echo.ring import SampleRing
 from roomtone.echo.timeline import StreamClock
 
@@ -44,6 +46,8 @@ _NATIVE_RATES = (8000, 16000, 24000, 32000, 48000)
 _HEADROOM_S = 0.005  # the delay line stops this short of the estimate; AEC3 finds the rest
 _HEADROOM_MS = round(_HEADROOM_S * 1000)  # AEC3's hint: what the delay line leaves to it
 _REPLAY_S = 1.0  # capture replayed into a fresh AEC3 (about 1 ms of CPU per 100 ms replayed)
+_REPLAY_EPOCHS = 3  # passes of that capture through the fresh linear filter (AEC3 gets one)
+_LINEAR_S = 0.1  # the echo path the linear filter models beyond the delay line
 _CAPTURE_RESYNC_S = 0.5
 _SOONER_SLACK_S = 0.002  # an echo this much sooner than the line moves it (AEC3's headroom)
 _LATER_SLACK_S = 0.03  # an echo later than the line moves it only past this
@@ -114,6 +118,9 @@ class EchoCanceller:
         self._rate = rate
         self._frame = rate // 100
         self._aec = self._new_aec3()
+        self._linear = self._new_linear()
+        self._near_end = NearEndDetector()
+        self._talking = False
         self._estimator = DelayEstimator(rate, max_delay_s=max_delay)
         history = int(rate * (max_delay + 1.5))
         self._reference = SampleRing(history)
@@ -140,6 +147,15 @@ class EchoCanceller:
         return Aec3(
             capture_rate=self._rate, capture_channels=self.num_channels, render_rate=self._rate
         )
+
+    def _new_linear(self) -> list[LinearEchoFilter]:
+        partitions = round(_LINEAR_S * 100)
+        return [LinearEchoFilter(self._frame, partitions) for _ in range(self.num_channels)]
+
+    def _linear_cancel(self, render: FloatArray, block: FloatArray) -> FloatArray:
+        columns = [f.process(render, block[:, i]) for i, f in enumerate(self._linear)]
+        stacked: FloatArray = np.stack(columns, axis=1)
+        return stacked
 
     @property
     def delay(self) -> float | None:
@@ -236,11 +252,24 @@ class EchoCanceller:
             self.frames_processed += 1
             return block
         render = self._reference.read(position - self._line, self._frame)
+        linear = self._linear_cancel(render, block)
         self._aec.analyze_render(to_int16(render))
         cleaned = self._aec.process_capture(to_int16(block), _HEADROOM_MS)
         self.frames_processed += 1
-        floats: FloatArray = cleaned.astype(np.float32) / np.float32(32768.0)
-        return floats
+        suppressed: FloatArray = cleaned.astype(np.float32) / np.float32(32768.0)
+        talking = self._near_end.update(
+            float(np.sum(block[:, 0] ** 2)),
+            float(np.sum(linear[:, 0] ** 2)),
+            float(np.sum(suppressed[:, 0] ** 2)),
+        )
+        was, self._talking = self._talking, talking
+        if talking == was:
+            return linear if talking else suppressed
+        # Change sides over the frame, so the switch makes no click.
+        ramp = np.linspace(0.0, 1.0, self._frame, dtype=np.float32)[:, None]
+        new, old = (linear, suppressed) if talking else (suppressed, linear)
+        faded: FloatArray = old + ramp * (new - old)
+        return faded
 
     def _restart_aec3(self, position: int) -> None:
         """A fresh AEC3 for a new delay line, trained on the echo heard while finding it.
@@ -250,6 +279,7 @@ class EchoCanceller:
         every channel) through the new alignment gives it that much head start on converging.
         """
         self._aec = self._new_aec3()
+        self._linear = self._new_linear()
         line = 0 if self._line is None else self._line
         frame = self._frame
         # From where the aligned reference begins: frames with nothing to cancel teach nothing.
@@ -257,11 +287,14 @@ class EchoCanceller:
         oldest = max(self._capture_ring.end - self._capture_ring.size, first)
         start = max(position - round(_REPLAY_S * self._rate), oldest)
         start = position - (position - start) // frame * frame
-        for at in range(start, position, frame):
-            render = self._reference.read(at - line, frame)
-            self._aec.analyze_render(to_int16(render))
-            heard = np.repeat(self._capture_ring.read(at, frame)[:, None], self.num_channels, 1)
-            self._aec.process_capture(to_int16(heard), _HEADROOM_MS)
+        for epoch in range(_REPLAY_EPOCHS):
+            for at in range(start, position, frame):
+                render = self._reference.read(at - line, frame)
+                heard = np.repeat(self._capture_ring.read(at, frame)[:, None], self.num_channels, 1)
+                self._linear_cancel(render, heard)
+                if epoch == _REPLAY_EPOCHS - 1:
+                    self._aec.analyze_render(to_int16(render))
+                    self._aec.process_capture(to_int16(heard), _HEADROOM_MS)
 
     def _take(self, frames: int) -> FloatArray:
         short = frames - self._ready.shape[0]

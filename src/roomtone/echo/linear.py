@@ -1,0 +1,84 @@
+"""A linear echo canceller whose steps shrink when the caller talks: a frequency-domain Kalman filter.
+
+The echo path (after the delay line) is modelled as ``partitions`` blocks of an overlap-save
+partitioned filter, each frequency bin of each block with its own uncertainty: how far its
+weight may still be from the true echo path. Each block the weights move towards what the
+error says, by the share that uncertainty holds of everything that could explain the error
+(the filter's own uncertainty through the reference, plus the error's recent power, which
+holds the caller's voice and the noise). So:
+
+- a fresh filter is uncertain everywhere and learns fast, and the uncertainty shrinks as it
+  learns (the echo path is taken to drift slowly, so it never reaches zero);
+- when the caller talks, the error's power rises with their voice and the steps shrink with
+  it: double talk does not pull the filter off the echo path, and no detector is needed.
+
+The output is the capture less the echo estimate: the caller's voice passes whole, with a
+residual echo of 15-35 dB below the echo (less on a periodic voice in its first seconds).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+__all__ = ["LinearEchoFilter"]
+
+FloatArray = npt.NDArray[np.float32]
+Float64Array = npt.NDArray[np.float64]
+ComplexArray = npt.NDArray[np.complex128]
+
+_DRIFT = 1.0 - 0.9999**2  # share of a weight's power the path may drift by per block
+_ERROR_SMOOTHING = 0.5  # weight of the newest block in the error's smoothed power
+_OVERLAP = 0.5  # the error block is half the transform: its share of the estimate's power
+_SETTLE = 0.1  # how much of a step's information the uncertainty keeps (below 1: cautious)
+
+
+class LinearEchoFilter:
+    """Subtract the reference's echo from the capture, ``block`` samples at a time."""
+
+    def __init__(self, block: int, partitions: int) -> None:
+        self.block = block
+        self.partitions = partitions
+        bins = block + 1
+        self._spectra: ComplexArray = np.zeros((partitions, bins), np.complex128)
+        self._newest = 0  # the row of _spectra holding the newest block
+        self._weights: ComplexArray = np.zeros((partitions, bins), np.complex128)
+        self._uncertainty: Float64Array = np.ones((partitions, bins), np.float64)
+        self._error_power: Float64Array = np.zeros(bins, np.float64)
+        self._window = np.zeros(2 * block, np.float64)  # the previous block, then the newest
+        self._padded = np.zeros(2 * block, np.float64)  # zeros, then the newest error
+
+    def process(self, reference: FloatArray, capture: FloatArray) -> FloatArray:
+        """One block of aligned reference and of capture; the capture less its echo."""
+        block = self.block
+        window = self._window
+        window[:block] = window[block:]
+        window[block:] = reference
+        self._newest = (self._newest - 1) % self.partitions
+        self._spectra[self._newest] = np.fft.rfft(window)
+        # Row k of the weights multiplies the block k blocks old.
+        spectra = np.roll(self._spectra, -self._newest, axis=0)
+        echo = np.fft.irfft(np.einsum("kb,kb->b", self._weights, spectra))[block:]
+        error = np.asarray(capture, np.float64) - echo
+        self._update(spectra, error)
+        out: FloatArray = error.astype(np.float32)
+        return out
+
+    def _update(self, spectra: ComplexArray, error: Float64Array) -> None:
+        self._padded[self.block :] = error
+        e_spec = np.fft.rfft(self._padded)
+        a = _ERROR_SMOOTHING
+        self._error_power *= 1 - a
+        self._error_power += a * (e_spec.real**2 + e_spec.imag**2)
+        weights = self._weights
+        uncertainty = self._uncertainty
+        uncertainty *= 1 - _DRIFT
+        uncertainty += _DRIFT * (weights.real**2 + weights.imag**2)
+        power = spectra.real**2 + spectra.imag**2
+        explained = uncertainty * power
+        total = _OVERLAP * explained.sum(axis=0) + self._error_power + 1e-12
+        weights += uncertainty * spectra.conj() * (e_spec / total)
+        taps = np.fft.irfft(weights, axis=1)
+        taps[:, self.block :] = 0.0  # each block of the echo path stays causal
+        self._weights = np.fft.rfft(taps, axis=1)
+        uncertainty *= 1 - _SETTLE * explained / total
