@@ -26,6 +26,7 @@ _HISTORY = 200  # frames of shares kept (2 s)
 _PERCENTILE = 20.0
 _MIN_HISTORY = 20
 _AUDIBLE = 30.0  # energy over the noise floor that counts as echo to learn from
+_LEARN_ABOVE = 1000.0  # energy over the noise floor (30 dB) that shares are learnt from
 _FLOOR_RISE = 1.002  # per frame: how fast the noise floor estimate may creep up
 _LOUD = 0.001  # AEC3's output over what was heard (-30 dB) below which no caller is claimed
 _FILTER_MARGIN = 4.0  # the linear residual's share must beat its echo-only share this much
@@ -64,14 +65,18 @@ class NearEndDetector:
         self._heard = (1 - a) * self._heard + a * heard
         self._residual = (1 - a) * self._residual + a * residual
         self._suppressed = (1 - a) * self._suppressed + a * suppressed
-        floor = max(heard, 1e-12)
+        # The noise floor: what the linear filter leaves at its quietest (a continuous bed
+        # is mostly removed, unlike in what was heard; the noise is left, unlike in AEC3's).
+        floor = max(residual, 1e-12)
         self._floor = floor if self._floor is None else min(floor, self._floor * _FLOOR_RISE)
         talking = False
         if self._heard > _AUDIBLE * self._floor:
             filter_share = self._residual / self._heard
             suppressor_share = self._suppressed / self._heard
             learnt_filter, learnt_suppressor = self._filter.learnt, self._suppressor.learnt
-            if self._hang == 0:  # the caller's voice would teach shares that hide it
+            # Learnt from loud echo only (near the noise floor every share is near 1), and not
+            # while the caller talks (their voice would teach shares that hide it).
+            if self._hang == 0 and self._heard > _LEARN_ABOVE * self._floor:
                 self._filter.learn(filter_share)
                 self._suppressor.learn(suppressor_share)
             if learnt_filter is not None and learnt_suppressor is not None:
