@@ -46,8 +46,9 @@ _NATIVE_RATES = (8000, 16000, 24000, 32000, 48000)
 _HEADROOM_S = 0.005  # the delay line stops this short of the estimate; AEC3 finds the rest
 _HEADROOM_MS = round(_HEADROOM_S * 1000)  # AEC3's hint: what the delay line leaves to it
 _REPLAY_S = 1.0  # capture replayed into a fresh AEC3 (about 1 ms of CPU per 100 ms replayed)
-_REPLAY_EPOCHS = 3  # passes of that capture through the fresh linear filter (AEC3 gets one)
+_REPLAY_EPOCHS = 1  # passes of that capture through the fresh linear filter (AEC3 gets one)
 _LINEAR_S = 0.1  # the echo path the linear filter models beyond the delay line
+_PATH_GAIN_SHARE = 0.3  # a fresh linear filter starts this unsure of the echo's measured gain
 _CAPTURE_RESYNC_S = 0.5
 _SOONER_SLACK_S = 0.002  # an echo this much sooner than the line moves it (AEC3's headroom)
 _LATER_SLACK_S = 0.03  # an echo later than the line moves it only past this
@@ -148,9 +149,25 @@ class EchoCanceller:
             capture_rate=self._rate, capture_channels=self.num_channels, render_rate=self._rate
         )
 
-    def _new_linear(self) -> list[LinearEchoFilter]:
+    def _new_linear(self, path_gain: float = 1.0) -> list[LinearEchoFilter]:
         partitions = round(_LINEAR_S * 100)
-        return [LinearEchoFilter(self._frame, partitions) for _ in range(self.num_channels)]
+        return [
+            LinearEchoFilter(self._frame, partitions, path_gain=path_gain)
+            for _ in range(self.num_channels)
+        ]
+
+    def _echo_gain(self, position: int) -> float:
+        """The capture's power over the aligned reference's over the last second: roughly
+        the echo path's gain (the caller's voice and noise count too, so it errs high)."""
+        span = min(self._rate, position)
+        line = self._line or 0
+        heard = self._capture_ring.read(position - span, span)
+        sent = self._reference.read(position - span - line, span)
+        sent_power = float(np.mean(sent.astype(np.float64) ** 2))
+        if sent_power <= 0.0:
+            return 1.0
+        gain = float(np.mean(heard.astype(np.float64) ** 2)) / sent_power
+        return min(max(_PATH_GAIN_SHARE * gain, 1e-4), 4.0)
 
     def _linear_cancel(self, render: FloatArray, block: FloatArray) -> FloatArray:
         columns = [f.process(render, block[:, i]) for i, f in enumerate(self._linear)]
@@ -279,7 +296,7 @@ class EchoCanceller:
         every channel) through the new alignment gives it that much head start on converging.
         """
         self._aec = self._new_aec3()
-        self._linear = self._new_linear()
+        self._linear = self._new_linear(self._echo_gain(position))
         line = 0 if self._line is None else self._line
         frame = self._frame
         # From where the aligned reference begins: frames with nothing to cancel teach nothing.

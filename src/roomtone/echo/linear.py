@@ -34,16 +34,21 @@ _SETTLE = 0.1  # how much of a step's information the uncertainty keeps (below 1
 
 
 class LinearEchoFilter:
-    """Subtract the reference's echo from the capture, ``block`` samples at a time."""
+    """Subtract the reference's echo from the capture, ``block`` samples at a time.
 
-    def __init__(self, block: int, partitions: int) -> None:
+    ``path_gain`` is the echo's power over the reference's, roughly (1 for an echo as loud
+    as what was sent): how unsure of its weights a fresh filter should be.
+    """
+
+    def __init__(self, block: int, partitions: int, *, path_gain: float = 1.0) -> None:
         self.block = block
         self.partitions = partitions
         bins = block + 1
         self._spectra: ComplexArray = np.zeros((partitions, bins), np.complex128)
         self._newest = 0  # the row of _spectra holding the newest block
         self._weights: ComplexArray = np.zeros((partitions, bins), np.complex128)
-        self._uncertainty: Float64Array = np.ones((partitions, bins), np.float64)
+        # Start as unsure of each weight as the whole echo path is loud (power over power).
+        self._uncertainty: Float64Array = np.full((partitions, bins), path_gain, np.float64)
         self._error_power: Float64Array = np.zeros(bins, np.float64)
         self._window = np.zeros(2 * block, np.float64)  # the previous block, then the newest
         self._padded = np.zeros(2 * block, np.float64)  # zeros, then the newest error
