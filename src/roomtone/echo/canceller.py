@@ -170,6 +170,9 @@ class EchoCanceller:
         return min(max(_PATH_GAIN_SHARE * gain, 1e-4), 4.0)
 
     def _linear_cancel(self, render: FloatArray, block: FloatArray) -> FloatArray:
+        if self.num_channels == 1:
+            mono_out: FloatArray = self._linear[0].process(render, block[:, 0])[:, None]
+            return mono_out
         columns = [f.process(render, block[:, i]) for i, f in enumerate(self._linear)]
         stacked: FloatArray = np.stack(columns, axis=1)
         return stacked
@@ -274,11 +277,7 @@ class EchoCanceller:
         cleaned = self._aec.process_capture(to_int16(block), _HEADROOM_MS)
         self.frames_processed += 1
         suppressed: FloatArray = cleaned.astype(np.float32) / np.float32(32768.0)
-        talking = self._near_end.update(
-            float(np.sum(block[:, 0] ** 2)),
-            float(np.sum(linear[:, 0] ** 2)),
-            float(np.sum(suppressed[:, 0] ** 2)),
-        )
+        talking = self._near_end.update(_energy(block), _energy(linear), _energy(suppressed))
         was, self._talking = self._talking, talking
         if talking == was:
             return linear if talking else suppressed
@@ -325,6 +324,12 @@ class EchoCanceller:
         out: FloatArray = self._ready[:frames]
         self._ready = self._ready[frames:]
         return out
+
+
+def _energy(frames: FloatArray) -> float:
+    """Sum of squares of the first channel (the near-end detector listens to it alone)."""
+    first = np.ascontiguousarray(frames[:, 0])
+    return float(np.dot(first, first))
 
 
 def _like(cleaned: FloatArray, original: npt.NDArray[Any]) -> npt.NDArray[Any]:

@@ -25,6 +25,7 @@ _SMOOTHING = 0.4  # weight of the newest frame in the smoothed energies (about 2
 _HISTORY = 200  # frames of shares kept (2 s)
 _PERCENTILE = 20.0
 _MIN_HISTORY = 20
+_RELEARN = 10
 _AUDIBLE = 30.0  # energy over the noise floor that counts as echo to learn from
 _LEARN_ABOVE = 1000.0  # energy over the noise floor (30 dB) that shares are learnt from
 _FLOOR_RISE = 1.002  # per frame: how fast the noise floor estimate may creep up
@@ -34,16 +35,21 @@ _SUPPRESSOR_MARGIN = 30.0  # AEC3's output share must beat its echo-only share t
 
 
 class _Share:
-    """A smoothed energy ratio and a low percentile of its recent values."""
+    """A smoothed energy ratio and a low percentile of its recent values (recomputed every
+    ``_RELEARN`` values: it moves slowly, and a percentile per frame would cost more than the
+    linear filter)."""
 
     def __init__(self) -> None:
         self.history: deque[float] = deque(maxlen=_HISTORY)
         self.learnt: float | None = None
+        self._since = 0
 
     def learn(self, ratio: float) -> None:
         self.history.append(ratio)
-        if len(self.history) >= _MIN_HISTORY:
+        self._since += 1
+        if len(self.history) >= _MIN_HISTORY and (self.learnt is None or self._since >= _RELEARN):
             self.learnt = float(np.percentile(self.history, _PERCENTILE))
+            self._since = 0
 
 
 class NearEndDetector:

@@ -27,7 +27,8 @@ FloatArray = npt.NDArray[np.float32]
 Float64Array = npt.NDArray[np.float64]
 ComplexArray = npt.NDArray[np.complex128]
 
-_DRIFT = 1.0 - 0.9999**2  # share of a weight's power the path may drift by per block
+_DRIFT_EVERY = 4  # blocks between applications of the drift
+_DRIFT = 1.0 - 0.9999 ** (2 * _DRIFT_EVERY)  # share of a weight's power the path drifts by
 _ERROR_SMOOTHING = 0.5  # weight of the newest block in the error's smoothed power
 _OVERLAP = 0.5  # the error block is half the transform: its share of the estimate's power
 _SETTLE = 0.1  # how much of a step's information the uncertainty keeps (below 1: cautious)
@@ -44,8 +45,15 @@ class LinearEchoFilter:
         self.block = block
         self.partitions = partitions
         bins = block + 1
-        self._spectra: ComplexArray = np.zeros((partitions, bins), np.complex128)
-        self._newest = 0  # the row of _spectra holding the newest block
+        # The reference's block spectra and their powers, newest first, stored twice over so
+        # that rows [newest, newest + partitions) are always the latest blocks, in order,
+        # as a view (no copy per block).
+        self._spectra: ComplexArray = np.zeros((2 * partitions, bins), np.complex128)
+        self._conjugates: ComplexArray = np.zeros((2 * partitions, bins), np.complex128)
+        self._powers: Float64Array = np.zeros((2 * partitions, bins), np.float64)
+        self._newest = 0
+        self._constrain_next = 0
+        self._since_drift = 0
         self._weights: ComplexArray = np.zeros((partitions, bins), np.complex128)
         # Start as unsure of each weight as the whole echo path is loud (power over power).
         self._uncertainty: Float64Array = np.full((partitions, bins), path_gain, np.float64)
@@ -56,20 +64,29 @@ class LinearEchoFilter:
     def process(self, reference: FloatArray, capture: FloatArray) -> FloatArray:
         """One block of aligned reference and of capture; the capture less its echo."""
         block = self.block
+        partitions = self.partitions
         window = self._window
         window[:block] = window[block:]
         window[block:] = reference
-        self._newest = (self._newest - 1) % self.partitions
-        self._spectra[self._newest] = np.fft.rfft(window)
+        newest = self._newest = (self._newest - 1) % partitions
+        spectrum = np.fft.rfft(window)
+        power = spectrum.real**2 + spectrum.imag**2
+        self._spectra[newest] = self._spectra[newest + partitions] = spectrum
+        conjugate = spectrum.conj()
+        self._conjugates[newest] = self._conjugates[newest + partitions] = conjugate
+        self._powers[newest] = self._powers[newest + partitions] = power
         # Row k of the weights multiplies the block k blocks old.
-        spectra = np.roll(self._spectra, -self._newest, axis=0)
+        spectra = self._spectra[newest : newest + partitions]
+        powers = self._powers[newest : newest + partitions]
         echo = np.fft.irfft(np.einsum("kb,kb->b", self._weights, spectra))[block:]
         error = np.asarray(capture, np.float64) - echo
-        self._update(spectra, error)
+        self._update(self._conjugates[newest : newest + partitions], powers, error)
         out: FloatArray = error.astype(np.float32)
         return out
 
-    def _update(self, spectra: ComplexArray, error: Float64Array) -> None:
+    def _update(
+        self, conjugates: ComplexArray, powers: Float64Array, error: Float64Array
+    ) -> None:
         self._padded[self.block :] = error
         e_spec = np.fft.rfft(self._padded)
         a = _ERROR_SMOOTHING
@@ -77,13 +94,20 @@ class LinearEchoFilter:
         self._error_power += a * (e_spec.real**2 + e_spec.imag**2)
         weights = self._weights
         uncertainty = self._uncertainty
-        uncertainty *= 1 - _DRIFT
-        uncertainty += _DRIFT * (weights.real**2 + weights.imag**2)
-        power = spectra.real**2 + spectra.imag**2
-        explained = uncertainty * power
+        self._since_drift += 1
+        if self._since_drift == _DRIFT_EVERY:  # the path's slow drift, a few blocks at a time
+            self._since_drift = 0
+            uncertainty *= 1 - _DRIFT
+            uncertainty += _DRIFT * (weights.real**2 + weights.imag**2)
+        explained = uncertainty * powers
         total = _OVERLAP * explained.sum(axis=0) + self._error_power + 1e-12
-        weights += uncertainty * spectra.conj() * (e_spec / total)
-        taps = np.fft.irfft(weights, axis=1)
-        taps[:, self.block :] = 0.0  # each block of the echo path stays causal
-        self._weights = np.fft.rfft(taps, axis=1)
-        uncertainty *= 1 - _SETTLE * explained / total
+        weights += uncertainty * conjugates * (e_spec / total)
+        # One block of the echo path per call is made causal again, in turn: the others'
+        # circular leftovers stay small meanwhile, for a tenth of the transforms.
+        row = self._constrain_next
+        taps = np.fft.irfft(weights[row])
+        taps[self.block :] = 0.0
+        weights[row] = np.fft.rfft(taps)
+        self._constrain_next = (row + 1) % self.partitions
+        explained *= _SETTLE / total
+        uncertainty *= 1 - explained
