@@ -76,11 +76,13 @@ def _caller_level_change(call: Call, start: float) -> float:
 DOUBLE_TALK_FROM = 3.0
 
 
-@pytest.mark.parametrize("source", ["babble", "hold_music"])
+@pytest.mark.parametrize("source", SOURCES)
 @pytest.mark.parametrize("erl", ERLS)
-@pytest.mark.parametrize("delay", [0.04, 0.3])
+@pytest.mark.parametrize("delay", DELAYS)
 @pytest.mark.parametrize("rate", RATES)
-def test_caller_talking_over_the_bed_passes(rate, delay, erl, source, report):
+def test_caller_talking_over_the_echo_passes(rate, delay, erl, source, report):
+    """Double talk: the caller speaks over the bed, the hold music or the agent's own voice
+    (a barge-in: at 0 dB loss its echo is as loud as the caller, the hardest case)."""
     call = simulate(source, rate, EchoPath(delay, erl), caller_from=DOUBLE_TALK_FROM, seconds=7.0)
     clean, received = _caller_windows(call, DOUBLE_TALK_FROM)
     kept = (clean & received).sum() / clean.sum()
@@ -91,26 +93,6 @@ def test_caller_talking_over_the_bed_passes(rate, delay, erl, source, report):
     )
     assert kept >= 0.95
     assert abs(change) <= 3.0
-
-
-@pytest.mark.parametrize("erl", ERLS)
-@pytest.mark.parametrize("rate", RATES)
-def test_caller_barging_in_over_the_bots_voice_is_heard(rate, erl, report):
-    """Barge-in over the agent's own voice: AEC3 trades some of the caller for no false turns.
-
-    The echo of a voice at the caller's own level (ERL 0 dB) is the hardest double talk there
-    is; the figures are reported, and the claim is the one that matters for turn-taking: the
-    caller's speech is still found in most windows, so the barge-in is detected.
-    """
-    call = simulate("bot_voice", rate, EchoPath(0.12, erl), caller_from=3.0, seconds=7.0)
-    clean, received = _caller_windows(call, 3.0)
-    kept = (clean & received).sum() / clean.sum()
-    change = _caller_level_change(call, 3.0)
-    report(
-        f"barge-in      bot_voice  {rate:5d} Hz  delay 120 ms  ERL {erl:5.1f} dB: "
-        f"caller speech windows kept {kept:6.1%}, level change {change:+.2f} dB"
-    )
-    assert kept >= (0.85 if erl < 0 else 0.3)
 
 
 def test_without_echo_the_caller_is_untouched(report):

@@ -8,18 +8,28 @@ Feed it two streams on one clock:
   It returns the same number of samples with the echo removed, for the agent's VAD and STT.
 
 Inside, per 10 ms of capture: the :class:`~roomtone.echo.delay.DelayEstimator` finds how far
-the echo lags the reference (20-500 ms on real calls); a delay line hands AEC3 the reference
-from that long ago less a small headroom, and AEC3's own filter covers the rest (the room's
-reverberation and a few tens of milliseconds of drift). Chunks of any size are regrouped into
-10 ms frames; when sizes are multiples of 10 ms and the rate is one the canceller works at
-(8, 16, 24, 32 or 48 kHz: multiples of the delay search's 4 kHz), nothing is delayed. Other
-rates are resampled to the next such rate and back, and other sizes add one constant delay
+the echo lags the reference (20-500 ms on real calls); a delay line hands the reference from
+that long ago, less a small headroom, to two cancellers side by side:
+
+- AEC3 (its own filter covers the room's reverberation and a few tens of milliseconds of
+  drift, and its suppressor takes the echo 25-45 dB down) gives what the agent hears while
+  only roomtone's audio plays;
+- a linear Kalman filter (:mod:`~roomtone.echo.linear`), which double talk does not derail,
+  gives it while the caller talks over the echo: AEC3's suppressor would clamp them (by 7 dB
+  and half their speech over an echo of the agent's voice at their level), the linear
+  filter passes them whole with the echo 10-30 dB down beneath them. The
+  :class:`~roomtone.echo.doubletalk.NearEndDetector` tells which, per frame, and the switch
+  is faded over one frame.
+
+Chunks of any size are regrouped into 10 ms frames; when sizes are multiples of 10 ms and the
+rate is one the canceller works at (8, 16, 24, 32 or 48 kHz: multiples of the delay search's
+4 kHz), nothing is delayed. Other rates are resampled to the next such rate and back, and other sizes add one constant delay
 of under 20 ms at the start (``latency_frames``).
 
 Both methods take a lock, so the reference may come from the output's thread and the capture
 from the input's. A call costs a few 10 ms AEC3 steps (well under a millisecond each), cheap
 enough for the event loop; when the delay is found or moves, the restart replays up to 1 s
-of what was heard (measured: 7 ms of CPU at 16 kHz, 10 ms at 48 kHz, once).
+of what was heard through both (about 15 ms of CPU at 16 kHz, once).
 """
 
 from __future__ import annotations
@@ -46,7 +56,6 @@ _NATIVE_RATES = (8000, 16000, 24000, 32000, 48000)
 _HEADROOM_S = 0.005  # the delay line stops this short of the estimate; AEC3 finds the rest
 _HEADROOM_MS = round(_HEADROOM_S * 1000)  # AEC3's hint: what the delay line leaves to it
 _REPLAY_S = 1.0  # capture replayed into a fresh AEC3 (about 1 ms of CPU per 100 ms replayed)
-_REPLAY_EPOCHS = 1  # passes of that capture through the fresh linear filter (AEC3 gets one)
 _LINEAR_S = 0.1  # the echo path the linear filter models beyond the delay line
 _PATH_GAIN_SHARE = 0.3  # a fresh linear filter starts this unsure of the echo's measured gain
 _CAPTURE_RESYNC_S = 0.5
@@ -265,7 +274,7 @@ class EchoCanceller:
             sooner = target < (line or 0) - _SOONER_SLACK_S * self._rate
             if line is None or sooner or target > line + _LATER_SLACK_S * self._rate:
                 self._line = target
-                self._restart_aec3(position)
+                self._restart(position)
         if self._line is None:
             # No echo found yet (none may exist: a headset). AEC3 is not fed, because from its
             # initial state it assumes a loud echo and would suppress the caller for seconds.
@@ -287,12 +296,12 @@ class EchoCanceller:
         faded: FloatArray = old + ramp * (new - old)
         return faded
 
-    def _restart_aec3(self, position: int) -> None:
-        """A fresh AEC3 for a new delay line, trained on the echo heard while finding it.
+    def _restart(self, position: int) -> None:
+        """Fresh cancellers for a new delay line, trained on the echo heard while finding it.
 
-        A filter adapted to the old alignment would mislead AEC3 for seconds, so it starts
+        Filters adapted to the old alignment would mislead them for seconds, so they start
         afresh; replaying up to :data:`_REPLAY_S` of the capture already heard (mono, copied to
-        every channel) through the new alignment gives it that much head start on converging.
+        every channel) through the new alignment gives them that much head start.
         """
         self._aec = self._new_aec3()
         self._linear = self._new_linear(self._echo_gain(position))
@@ -303,14 +312,12 @@ class EchoCanceller:
         oldest = max(self._capture_ring.end - self._capture_ring.size, first)
         start = max(position - round(_REPLAY_S * self._rate), oldest)
         start = position - (position - start) // frame * frame
-        for epoch in range(_REPLAY_EPOCHS):
-            for at in range(start, position, frame):
-                render = self._reference.read(at - line, frame)
-                heard = np.repeat(self._capture_ring.read(at, frame)[:, None], self.num_channels, 1)
-                self._linear_cancel(render, heard)
-                if epoch == _REPLAY_EPOCHS - 1:
-                    self._aec.analyze_render(to_int16(render))
-                    self._aec.process_capture(to_int16(heard), _HEADROOM_MS)
+        for at in range(start, position, frame):
+            render = self._reference.read(at - line, frame)
+            heard = np.repeat(self._capture_ring.read(at, frame)[:, None], self.num_channels, 1)
+            self._linear_cancel(render, heard)
+            self._aec.analyze_render(to_int16(render))
+            self._aec.process_capture(to_int16(heard), _HEADROOM_MS)
 
     def _take(self, frames: int) -> FloatArray:
         short = frames - self._ready.shape[0]

@@ -1,4 +1,4 @@
-"""A linear echo canceller whose steps shrink when the caller talks: a frequency-domain Kalman filter.
+"""A linear echo canceller whose steps shrink while the caller talks (a Kalman filter).
 
 The echo path (after the delay line) is modelled as ``partitions`` blocks of an overlap-save
 partitioned filter, each frequency bin of each block with its own uncertainty: how far its
@@ -84,9 +84,7 @@ class LinearEchoFilter:
         out: FloatArray = error.astype(np.float32)
         return out
 
-    def _update(
-        self, conjugates: ComplexArray, powers: Float64Array, error: Float64Array
-    ) -> None:
+    def _update(self, conjugates: ComplexArray, powers: Float64Array, error: Float64Array) -> None:
         self._padded[self.block :] = error
         e_spec = np.fft.rfft(self._padded)
         a = _ERROR_SMOOTHING
