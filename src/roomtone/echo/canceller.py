@@ -23,8 +23,8 @@ that long ago, less a small headroom, to two cancellers side by side:
 
 Chunks of any size are regrouped into 10 ms frames; when sizes are multiples of 10 ms and the
 rate is one the canceller works at (8, 16, 24, 32 or 48 kHz: multiples of the delay search's
-4 kHz), nothing is delayed. Other rates are resampled to the next such rate and back, and other sizes add one constant delay
-of under 20 ms at the start (``latency_frames``).
+4 kHz), nothing is delayed. Other rates are resampled to the next such rate and back, and
+other sizes add one constant delay of under 20 ms at the start (``latency_frames``).
 
 Both methods take a lock, so the reference may come from the output's thread and the capture
 from the input's. A call costs a few 10 ms AEC3 steps (well under a millisecond each), cheap
