@@ -24,6 +24,7 @@ __all__ = ["NearEndDetector"]
 _SMOOTHING = 0.4  # weight of the newest frame in the smoothed energies (about 25 ms)
 _HISTORY = 200  # frames of shares kept (2 s)
 _PERCENTILE = 20.0
+_WORST_PERCENTILE = 95.0
 _MIN_HISTORY = 20
 _RELEARN = 10
 _AUDIBLE = 30.0  # energy over the noise floor that counts as echo to learn from
@@ -31,6 +32,8 @@ _LEARN_ABOVE = 1000.0  # energy over the noise floor (30 dB) that shares are lea
 _FLOOR_RISE = 1.002  # per frame: how fast the noise floor estimate may creep up
 _LOUD = 0.001  # AEC3's output over what was heard (-30 dB) below which no caller is claimed
 _FILTER_MARGIN = 4.0  # the linear residual's share must beat its echo-only share this much
+_ONSET_MARGIN = 6.0  # an onset: the linear residual share over its worst echo-only share
+_RELIABLE = 0.02  # the worst share (-17 dB) under which the filter alone may claim an onset
 _SUPPRESSOR_MARGIN = 30.0  # AEC3's output share must beat its echo-only share this much
 
 
@@ -42,13 +45,16 @@ class _Share:
     def __init__(self) -> None:
         self.history: deque[float] = deque(maxlen=_HISTORY)
         self.learnt: float | None = None
+        self.worst: float | None = None  # a high percentile: the share on a bad moment
         self._since = 0
 
     def learn(self, ratio: float) -> None:
         self.history.append(ratio)
         self._since += 1
         if len(self.history) >= _MIN_HISTORY and (self.learnt is None or self._since >= _RELEARN):
-            self.learnt = float(np.percentile(self.history, _PERCENTILE))
+            self.learnt, self.worst = (
+                float(v) for v in np.percentile(self.history, (_PERCENTILE, _WORST_PERCENTILE))
+            )
             self._since = 0
 
 
@@ -86,11 +92,28 @@ class NearEndDetector:
                 self._filter.learn(filter_share)
                 self._suppressor.learn(suppressor_share)
             if learnt_filter is not None and learnt_suppressor is not None:
+                unexplained = filter_share / max(learnt_filter, 1e-12)
                 talking = (
                     self._suppressed > _AUDIBLE * self._floor
                     and suppressor_share > _LOUD
                     and suppressor_share > _SUPPRESSOR_MARGIN * learnt_suppressor
-                    and filter_share > _FILTER_MARGIN * learnt_filter
-                )
+                    and unexplained > _FILTER_MARGIN
+                ) or self._onset(filter_share)
         self._hang = self.hangover_frames if talking else max(0, self._hang - 1)
         return self._hang > 0
+
+    def _onset(self, filter_share: float) -> bool:
+        """The caller starting to talk, seen by the linear filter alone.
+
+        AEC3 clamps a caller's first words for tens of milliseconds, so it cannot confirm an
+        onset in time. Where the filter explains the echo well even at its worst moments (a
+        bed of voices, not music or a single voice, whose new notes and pitches it learns
+        as they come), a residual far above its worst share is the caller on its own.
+        """
+        worst = self._filter.worst
+        return (
+            worst is not None
+            and worst < _RELIABLE
+            and filter_share > _ONSET_MARGIN * worst
+            and self._residual > _AUDIBLE * self._floor
+        )
