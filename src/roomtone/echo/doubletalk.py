@@ -66,7 +66,7 @@ class NearEndDetector:
         self._heard = 0.0
         self._residual = 0.0
         self._suppressed = 0.0
-        self._floor: float | None = None
+        self._floor = float("inf")  # the noise floor: no frame seen yet
         self._filter = _Share()
         self._suppressor = _Share()
         self._hang = 0
@@ -80,7 +80,7 @@ class NearEndDetector:
         # The noise floor: what the linear filter leaves at its quietest (a continuous bed
         # is mostly removed, unlike in what was heard; the noise is left, unlike in AEC3's).
         floor = max(residual, 1e-12)
-        self._floor = floor if self._floor is None else min(floor, self._floor * _FLOOR_RISE)
+        self._floor = min(floor, self._floor * _FLOOR_RISE)
         talking = False
         if self._heard > _AUDIBLE * self._floor:
             filter_share = self._residual / self._heard
