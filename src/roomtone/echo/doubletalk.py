@@ -34,6 +34,8 @@ _LOUD = 0.001  # AEC3's output over what was heard (-30 dB) below which no calle
 _FILTER_MARGIN = 4.0  # the linear residual's share must beat its echo-only share this much
 _ONSET_MARGIN = 6.0  # an onset: the linear residual share over its worst echo-only share
 _RELIABLE = 0.02  # the worst share (-17 dB) under which the filter alone may claim an onset
+_LOST = 1.5  # the residual this much louder than what was heard: the filter is off the path
+_DISTRUST_FRAMES = 100  # frames no caller is claimed after the filter lost the path (1 s)
 _SUPPRESSOR_MARGIN = 30.0  # AEC3's output share must beat its echo-only share this much
 
 
@@ -70,6 +72,7 @@ class NearEndDetector:
         self._filter = _Share()
         self._suppressor = _Share()
         self._hang = 0
+        self._distrust = 0
 
     def update(self, heard: float, residual: float, suppressed: float) -> bool:
         """Energies of the frame heard, of the linear residual and of AEC3's output."""
@@ -84,6 +87,11 @@ class NearEndDetector:
         talking = False
         if self._heard > _AUDIBLE * self._floor:
             filter_share = self._residual / self._heard
+            if filter_share > _LOST:
+                # The filter adds more than it removes: it is off the echo path (the path
+                # moved), not hearing a caller, whose voice passes it but adds to what was
+                # heard just as much. Its residual means nothing until it has found it again.
+                self._distrust = _DISTRUST_FRAMES
             suppressor_share = self._suppressed / self._heard
             learnt_filter, learnt_suppressor = self._filter.learnt, self._suppressor.learnt
             # Learnt from loud echo only (near the noise floor every share is near 1), and not
@@ -91,7 +99,9 @@ class NearEndDetector:
             if self._hang == 0 and self._heard > _LEARN_ABOVE * self._floor:
                 self._filter.learn(filter_share)
                 self._suppressor.learn(suppressor_share)
-            if learnt_filter is not None and learnt_suppressor is not None:
+            if self._distrust:
+                self._distrust -= 1
+            elif learnt_filter is not None and learnt_suppressor is not None:
                 unexplained = filter_share / max(learnt_filter, 1e-12)
                 talking = (
                     self._suppressed > _AUDIBLE * self._floor
