@@ -59,10 +59,12 @@ def test_cancelled_echo_is_not_speech_after_one_second(rate, delay, erl, source,
 
 
 def _caller_windows(call: Call, start: float) -> tuple[np.ndarray, np.ndarray]:
-    """Silero's speech windows on the clean caller (plus mic noise) and on the agent's input."""
-    part = slice(int(start * call.rate), None)
-    clean = speech_windows(call.caller[part] + call.noise[part], call.rate)
-    received = speech_windows(call.out[part], call.rate)
+    """Silero's speech windows from ``start`` on, on the clean caller (plus mic noise) and on
+    the agent's input. Silero listens to the whole call, as in a session: started afresh at
+    the caller's first word it is unsure of its first windows even on the clean voice."""
+    first = int(np.ceil(start / window_seconds(call.rate)))
+    clean = speech_windows(call.caller + call.noise, call.rate)[first:]
+    received = speech_windows(call.out, call.rate)[first:]
     return clean, received
 
 
