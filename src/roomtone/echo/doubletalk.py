@@ -33,7 +33,8 @@ _FLOOR_RISE = 1.002  # per frame: how fast the noise floor estimate may creep up
 _LOUD = 0.0001  # AEC3's output over what was heard (-40 dB) below which no caller is claimed
 _FILTER_MARGIN = 4.0  # the linear residual's share must beat its echo-only share this much
 _ONSET_MARGIN = 6.0  # an onset: the linear residual share over its worst echo-only share
-_RELIABLE = 0.02  # the worst share (-17 dB) under which the filter alone may claim an onset
+_RELIABLE = 0.1  # the worst share (-10 dB) under which the filter may claim an onset
+_ONSET_SUPPRESSOR_MARGIN = 3.0  # ... with AEC3's output share this far over its own
 _LOST = 1.5  # the residual this much louder than what was heard: the filter is off the path
 _DISTRUST_FRAMES = 100  # frames no caller is claimed after the filter lost the path (1 s)
 _SUPPRESSOR_MARGIN = 30.0  # AEC3's output share must beat its echo-only share this much
@@ -63,7 +64,7 @@ class _Share:
 class NearEndDetector:
     """``update`` once per frame; True while the caller talks over the echo."""
 
-    def __init__(self, *, hangover_frames: int = 5) -> None:
+    def __init__(self, *, hangover_frames: int = 15) -> None:
         self.hangover_frames = hangover_frames
         self._heard = 0.0
         self._residual = 0.0
@@ -108,11 +109,11 @@ class NearEndDetector:
                     and suppressor_share > _LOUD
                     and suppressor_share > _SUPPRESSOR_MARGIN * learnt_suppressor
                     and unexplained > _FILTER_MARGIN
-                ) or self._onset(filter_share)
+                ) or self._onset(filter_share, suppressor_share)
         self._hang = self.hangover_frames if talking else max(0, self._hang - 1)
         return self._hang > 0
 
-    def _onset(self, filter_share: float) -> bool:
+    def _onset(self, filter_share: float, suppressor_share: float) -> bool:
         """The caller starting to talk, seen by the linear filter alone.
 
         AEC3 clamps a caller's first words for tens of milliseconds, so it cannot confirm an
@@ -121,9 +122,12 @@ class NearEndDetector:
         as they come), a residual far above its worst share is the caller on its own.
         """
         worst = self._filter.worst
+        learnt = self._suppressor.learnt
         return (
             worst is not None
+            and learnt is not None
             and worst < _RELIABLE
             and filter_share > _ONSET_MARGIN * worst
+            and suppressor_share > _ONSET_SUPPRESSOR_MARGIN * learnt
             and self._residual > _AUDIBLE * self._floor
         )
