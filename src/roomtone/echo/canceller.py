@@ -287,6 +287,9 @@ class EchoCanceller:
         self.frames_processed += 1
         suppressed: FloatArray = cleaned.astype(np.float32) / np.float32(32768.0)
         talking = self._near_end.update(_energy(block), _energy(linear), _energy(suppressed))
+        if self._near_end.lost:
+            self._near_end.lost = False
+            self._estimator.hurry(position)
         was, self._talking = self._talking, talking
         if talking == was:
             return linear if talking else suppressed
@@ -309,6 +312,8 @@ class EchoCanceller:
         frame = self._frame
         # From where the aligned reference begins: frames with nothing to cancel teach nothing.
         first = position if self._first_capture is None else self._first_capture + line
+        if self._estimator.since is not None:  # nothing from before the path moved
+            first = max(first, self._estimator.since)
         oldest = max(self._capture_ring.end - self._capture_ring.size, first)
         start = max(position - round(_REPLAY_S * self._rate), oldest)
         start = position - (position - start) // frame * frame

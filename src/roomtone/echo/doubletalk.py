@@ -74,6 +74,8 @@ class NearEndDetector:
         self._suppressor = _Share()
         self._hang = 0
         self._distrust = 0
+        self.lost = False
+        """Set when the linear filter has just lost the echo path; the reader clears it."""
 
     def update(self, heard: float, residual: float, suppressed: float) -> bool:
         """Energies of the frame heard, of the linear residual and of AEC3's output."""
@@ -89,6 +91,8 @@ class NearEndDetector:
         if self._heard > _AUDIBLE * self._floor:
             filter_share = self._residual / self._heard
             if filter_share > _LOST:
+                if not self._distrust:
+                    self.lost = True  # news for the canceller: look for the delay again
                 # The filter adds more than it removes: it is off the echo path (the path
                 # moved), not hearing a caller, whose voice passes it but adds to what was
                 # heard just as much. Its residual means nothing until it has found it again.
