@@ -108,9 +108,10 @@ class DelayEstimator:
         # Until the echo is found, look twice as often: the delay line waits for it.
         self._next_update = end + (self._update if self.estimate else self._update // 2)
         heard = capture.read(end - self.window, self.window)
-        hurried = self.since is not None and end - self.since < self.window
-        if hurried:
-            heard[: self.since - (end - self.window)] = 0.0  # from before the path moved
+        since = self.since
+        hurried = since is not None and end - since < self.window
+        if since is not None and hurried:
+            heard[: since - (end - self.window)] = 0.0  # from before the path moved
         else:
             self.since = None
         near = _decimate(heard, self._factor)
