@@ -8,10 +8,14 @@ loss, and the microphone's own noise floor.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import fftconvolve
+from scipy.signal import fftconvolve, lfilter
+
+from roomtone.echo.ring import SampleRing
+from roomtone.echo.timeline import StreamClock
 
 MIC_NOISE_DBFS = -70.0  # a phone microphone's floor after its codec; counted against ERLE
 
@@ -51,46 +55,71 @@ def mic_noise(frames: int, rate: int, seed: int = 3) -> np.ndarray:
     return rng.standard_normal(frames) * 10 ** (MIC_NOISE_DBFS / 20)
 
 
-class StreamingEchoPath:
-    """The same echo path, chunk by chunk, for live pipelines: sent audio in, microphone out.
+class TimelineEchoPath:
+    """The same echo path for live pipelines, on the reference tap's timeline, not the loop's.
 
-    ``send`` takes what roomtone (or the transport) sent, as it is sent; ``hear`` returns the
-    next ``frames`` samples of the caller's microphone: the echo of what was sent ``delay``
-    earlier, plus noise and any caller speech queued with ``talk``. Both sides count samples
-    from the same start, so the delay is exact however the loop wakes.
+    The caller's loudspeaker plays each stream's chunks when their timestamps say, placed
+    exactly as the canceller places them (a :class:`~roomtone.echo.timeline.StreamClock` per
+    stream: sample-continuous unless the time jumps), and the microphone's n-th sample is at
+    ``start + n / rate``. So an event-loop stall delays when chunks are handled, never where
+    their echo lands: the echo comes ``delay`` after the tap says a sample played, always.
+    ``talk`` queues the caller's speech from an exact microphone sample.
     """
 
-    def __init__(self, rate: int, path: EchoPath, seed: int = 5) -> None:
+    def __init__(
+        self, rate: int, path: EchoPath, *, history_s: float = 20.0, seed: int = 5
+    ) -> None:
         self.rate = rate
         self._rir = room_impulse_response(rate) * 10 ** (path.erl_db / 20)
         self._state = np.zeros(self._rir.shape[0] - 1)
-        self._sent = np.zeros(round(path.delay_s * rate))  # the delay: silence first
+        self._delay = round(path.delay_s * rate)
+        self._origin = time.monotonic() - 1.0  # every time a test sees is after this
+        self._streams: dict[str, tuple[StreamClock, SampleRing]] = {}
+        self._history = round(history_s * rate)
         self._talk = np.zeros(0)
+        self._talk_from = 0
         self._rng = np.random.default_rng(seed)
+        self._mic_start: int | None = None
         self.heard = 0
 
-    def send(self, samples: np.ndarray) -> None:
-        from scipy.signal import lfilter
+    def _stream(self, name: str) -> tuple[StreamClock, SampleRing]:
+        if name not in self._streams:
+            self._streams[name] = (StreamClock(self.rate), SampleRing(self._history))
+        return self._streams[name]
 
-        mono = np.asarray(samples, np.float64)
-        if mono.ndim == 2:
-            mono = mono.mean(axis=1)
-        wet, self._state = lfilter(self._rir, [1.0], mono, zi=self._state)
-        self._sent = np.concatenate([self._sent, wet])
+    def play(self, samples: np.ndarray, at: float, *, stream: str = "main") -> None:
+        """The loudspeaker plays mono ``samples`` (at the path's rate) from time ``at``."""
+        clock, ring = self._stream(stream)
+        mono = np.asarray(samples, np.float32).reshape(samples.shape[0], -1).mean(axis=1)
+        ring.add(clock.place(mono.shape[0], at, self._origin), mono)
 
-    def talk(self, speech: np.ndarray) -> None:
-        """Caller speech to add from the next sample heard."""
+    def cut(self, at: float, *, stream: str = "main") -> None:
+        """Nothing more of ``stream`` plays from ``at`` on (a cleared playout buffer)."""
+        clock, ring = self._stream(stream)
+        start = round((at - self._origin) * self.rate)
+        if ring.end > start:
+            ring.write(start, np.zeros(ring.end - start, np.float32))
+        clock.next_position = None
+
+    def talk(self, speech: np.ndarray, *, from_sample: int) -> None:
+        """Caller speech, added from microphone sample ``from_sample`` on."""
         self._talk = np.asarray(speech, np.float64)
+        self._talk_from = from_sample
 
-    def hear(self, frames: int) -> np.ndarray:
-        echo = np.zeros(frames)
-        got = min(frames, self._sent.shape[0])
-        echo[:got] = self._sent[:got]
-        self._sent = self._sent[got:]
+    def hear(self, frames: int, *, start: float) -> np.ndarray:
+        """The microphone's next ``frames`` samples; its first sample ever was at ``start``."""
+        if self._mic_start is None:
+            self._mic_start = round((start - self._origin) * self.rate)
+        at = self._mic_start + self.heard - self._delay
+        played = np.zeros(frames)
+        for _, ring in self._streams.values():
+            played += ring.read(at, frames)
+        echo, self._state = lfilter(self._rir, [1.0], played, zi=self._state)
         speech = np.zeros(frames)
-        said = min(frames, self._talk.shape[0])
-        speech[:said] = self._talk[:said]
-        self._talk = self._talk[said:]
+        lo = max(self._talk_from - self.heard, 0)
+        offset = self.heard + lo - self._talk_from
+        said = max(0, min(frames - lo, self._talk.shape[0] - offset))
+        speech[lo : lo + said] = self._talk[offset : offset + said]
         self.heard += frames
         noise = self._rng.standard_normal(frames) * 10 ** (MIC_NOISE_DBFS / 20)
         return echo + speech + noise

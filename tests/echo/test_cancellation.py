@@ -59,10 +59,12 @@ def test_cancelled_echo_is_not_speech_after_one_second(rate, delay, erl, source,
 
 
 def _caller_windows(call: Call, start: float) -> tuple[np.ndarray, np.ndarray]:
-    """Silero's speech windows on the clean caller (plus mic noise) and on the agent's input."""
-    part = slice(int(start * call.rate), None)
-    clean = speech_windows(call.caller[part] + call.noise[part], call.rate)
-    received = speech_windows(call.out[part], call.rate)
+    """Silero's speech windows from ``start`` on, on the clean caller (plus mic noise) and on
+    the agent's input. Silero listens to the whole call, as in a session: started afresh at
+    the caller's first word it is unsure of its first windows even on the clean voice."""
+    first = int(np.ceil(start / window_seconds(call.rate)))
+    clean = speech_windows(call.caller + call.noise, call.rate)[first:]
+    received = speech_windows(call.out, call.rate)[first:]
     return clean, received
 
 
@@ -76,11 +78,13 @@ def _caller_level_change(call: Call, start: float) -> float:
 DOUBLE_TALK_FROM = 3.0
 
 
-@pytest.mark.parametrize("source", ["babble", "hold_music"])
+@pytest.mark.parametrize("source", SOURCES)
 @pytest.mark.parametrize("erl", ERLS)
-@pytest.mark.parametrize("delay", [0.04, 0.3])
+@pytest.mark.parametrize("delay", DELAYS)
 @pytest.mark.parametrize("rate", RATES)
-def test_caller_talking_over_the_bed_passes(rate, delay, erl, source, report):
+def test_caller_talking_over_the_echo_passes(rate, delay, erl, source, report):
+    """Double talk: the caller speaks over the bed, the hold music or the agent's own voice
+    (a barge-in: at 0 dB loss its echo is as loud as the caller, the hardest case)."""
     call = simulate(source, rate, EchoPath(delay, erl), caller_from=DOUBLE_TALK_FROM, seconds=7.0)
     clean, received = _caller_windows(call, DOUBLE_TALK_FROM)
     kept = (clean & received).sum() / clean.sum()
@@ -91,26 +95,6 @@ def test_caller_talking_over_the_bed_passes(rate, delay, erl, source, report):
     )
     assert kept >= 0.95
     assert abs(change) <= 3.0
-
-
-@pytest.mark.parametrize("erl", ERLS)
-@pytest.mark.parametrize("rate", RATES)
-def test_caller_barging_in_over_the_bots_voice_is_heard(rate, erl, report):
-    """Barge-in over the agent's own voice: AEC3 trades some of the caller for no false turns.
-
-    The echo of a voice at the caller's own level (ERL 0 dB) is the hardest double talk there
-    is; the figures are reported, and the claim is the one that matters for turn-taking: the
-    caller's speech is still found in most windows, so the barge-in is detected.
-    """
-    call = simulate("bot_voice", rate, EchoPath(0.12, erl), caller_from=3.0, seconds=7.0)
-    clean, received = _caller_windows(call, 3.0)
-    kept = (clean & received).sum() / clean.sum()
-    change = _caller_level_change(call, 3.0)
-    report(
-        f"barge-in      bot_voice  {rate:5d} Hz  delay 120 ms  ERL {erl:5.1f} dB: "
-        f"caller speech windows kept {kept:6.1%}, level change {change:+.2f} dB"
-    )
-    assert kept >= (0.85 if erl < 0 else 0.3)
 
 
 def test_without_echo_the_caller_is_untouched(report):
@@ -124,29 +108,44 @@ def test_without_echo_the_caller_is_untouched(report):
     assert abs(change) <= 1.0
 
 
-def test_a_change_of_delay_is_followed():
-    """The delay jumps from 120 to 260 ms (a jitter buffer grew); the canceller follows."""
+RELOCK_S = 0.5
+
+
+@pytest.mark.parametrize(("before", "after"), [(0.12, 0.26), (0.12, 0.09), (0.2, 0.12)])
+def test_a_change_of_delay_is_followed_within_half_a_second(before, after, report):
+    """The delay jumps mid-call (a jitter buffer grew or drained, a stalled loop); the linear
+    filter loses the path at once, which sends the delay search back to work on what was heard
+    since. From 0.5 s after the jump: ERLE >= 25 dB and no speech windows."""
     rate = 16000
-    first = cached_call("babble", rate, EchoPath(0.12, 0.0), seconds=8.0)
-    later = cached_call("babble", rate, EchoPath(0.26, 0.0), seconds=8.0)
+    first = cached_call("babble", rate, EchoPath(before, 0.0), seconds=8.0)
+    later = cached_call("babble", rate, EchoPath(after, 0.0), seconds=8.0)
     switch = 4 * rate
     from echo_path import mic_noise
 
     from roomtone.echo import EchoCanceller
 
-    mic = np.concatenate([first.echo[:switch], later.echo[switch:]]) + mic_noise(8 * rate, rate)
+    echo = np.concatenate([first.echo[:switch], later.echo[switch:]])
+    mic = echo + mic_noise(8 * rate, rate)
     canceller = EchoCanceller(sample_rate=rate)
     chunk = rate // 50
     out = []
+    found_at = None
     for i in range(0, mic.shape[0], chunk):
         canceller.push_reference(first.sent[i : i + chunk].astype(np.float32))
         out.append(canceller.process(mic[i : i + chunk].astype(np.float32)))
+        if found_at is None and i >= switch and canceller.delay == pytest.approx(after, abs=0.002):
+            found_at = (i + chunk - switch) / rate
     cleaned = np.concatenate(out)
-    assert canceller.delay == pytest.approx(0.26, abs=0.002)
-    settled = slice(switch + int(2.0 * rate), None)
-    echo = np.concatenate([first.echo[:switch], later.echo[switch:]])
-    assert db(echo[settled]) - db(cleaned[settled]) >= 25.0
-    assert speech_windows(cleaned[settled], rate).mean() <= 0.01
+    settled = slice(switch + int(RELOCK_S * rate), None)
+    erle = db(echo[settled]) - db(cleaned[settled])
+    heard = speech_windows(cleaned[settled], rate)
+    report(
+        f"delay jump    babble     16000 Hz {before * 1000:3.0f} -> {after * 1000:3.0f} ms: found "
+        f"after {found_at} s; from {RELOCK_S} s on ERLE {erle:.1f} dB, VAD {heard.mean():.1%}"
+    )
+    assert canceller.delay == pytest.approx(after, abs=0.002)
+    assert erle >= 25.0
+    assert heard.mean() <= 0.01
 
 
 def test_convergence_time_is_at_most_one_second():

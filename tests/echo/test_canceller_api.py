@@ -208,6 +208,8 @@ def test_the_echo_package_exports_exactly_its_public_names():
         "canceller",
         "convert",
         "delay",
+        "doubletalk",
+        "linear",
         "ring",
         "timeline",
     }

@@ -7,7 +7,8 @@
     canceller.push_reference(sent_chunk, at=sent_time)        # what roomtone sent
     clean = canceller.process(caller_chunk, at=arrival_time)  # what the agent should hear
 
-Uses WebRTC's AEC3 from the ``livekit`` SDK: ``pip install 'roomtone[echo]'``. The SDK loads
+Uses WebRTC's AEC3 from the ``livekit`` SDK (``pip install 'roomtone[echo]'``), and beside it
+a linear Kalman filter of our own for the moments the caller talks over the echo. The SDK loads
 when the first canceller is made, not on import.
 """
 

@@ -8,18 +8,28 @@ Feed it two streams on one clock:
   It returns the same number of samples with the echo removed, for the agent's VAD and STT.
 
 Inside, per 10 ms of capture: the :class:`~roomtone.echo.delay.DelayEstimator` finds how far
-the echo lags the reference (20-500 ms on real calls); a delay line hands AEC3 the reference
-from that long ago less a small headroom, and AEC3's own filter covers the rest (the room's
-reverberation and a few tens of milliseconds of drift). Chunks of any size are regrouped into
-10 ms frames; when sizes are multiples of 10 ms and the rate is one the canceller works at
-(8, 16, 24, 32 or 48 kHz: multiples of the delay search's 4 kHz), nothing is delayed. Other
-rates are resampled to the next such rate and back, and other sizes add one constant delay
-of under 20 ms at the start (``latency_frames``).
+the echo lags the reference (20-500 ms on real calls); a delay line hands the reference from
+that long ago, less a small headroom, to two cancellers side by side:
+
+- AEC3 (its own filter covers the room's reverberation and a few tens of milliseconds of
+  drift, and its suppressor takes the echo 25-45 dB down) gives what the agent hears while
+  only roomtone's audio plays;
+- a linear Kalman filter (:mod:`~roomtone.echo.linear`), which double talk does not derail,
+  gives it while the caller talks over the echo: AEC3's suppressor would clamp them (by 7 dB
+  and half their speech over an echo of the agent's voice at their level), the linear
+  filter passes them whole with the echo 10-30 dB down beneath them. The
+  :class:`~roomtone.echo.doubletalk.NearEndDetector` tells which, per frame, and the switch
+  is faded over one frame.
+
+Chunks of any size are regrouped into 10 ms frames; when sizes are multiples of 10 ms and the
+rate is one the canceller works at (8, 16, 24, 32 or 48 kHz: multiples of the delay search's
+4 kHz), nothing is delayed. Other rates are resampled to the next such rate and back, and
+other sizes add one constant delay of under 20 ms at the start (``latency_frames``).
 
 Both methods take a lock, so the reference may come from the output's thread and the capture
 from the input's. A call costs a few 10 ms AEC3 steps (well under a millisecond each), cheap
 enough for the event loop; when the delay is found or moves, the restart replays up to 1 s
-of what was heard (measured: 7 ms of CPU at 16 kHz, 10 ms at 48 kHz, once).
+of what was heard through both (measured: 12 ms of CPU at 16 kHz, 18 ms at 48 kHz, once).
 """
 
 from __future__ import annotations
@@ -34,6 +44,8 @@ import numpy.typing as npt
 from roomtone.echo.aec3 import Aec3, to_int16
 from roomtone.echo.convert import StreamResampler, mono
 from roomtone.echo.delay import DelayEstimate, DelayEstimator
+from roomtone.echo.doubletalk import NearEndDetector
+from roomtone.echo.linear import LinearEchoFilter
 from roomtone.echo.ring import SampleRing
 from roomtone.echo.timeline import StreamClock
 
@@ -44,6 +56,8 @@ _NATIVE_RATES = (8000, 16000, 24000, 32000, 48000)
 _HEADROOM_S = 0.005  # the delay line stops this short of the estimate; AEC3 finds the rest
 _HEADROOM_MS = round(_HEADROOM_S * 1000)  # AEC3's hint: what the delay line leaves to it
 _REPLAY_S = 1.0  # capture replayed into a fresh AEC3 (about 1 ms of CPU per 100 ms replayed)
+_LINEAR_S = 0.1  # the echo path the linear filter models beyond the delay line
+_PATH_GAIN_SHARE = 0.3  # a fresh linear filter starts this unsure of the echo's measured gain
 _CAPTURE_RESYNC_S = 0.5
 _SOONER_SLACK_S = 0.002  # an echo this much sooner than the line moves it (AEC3's headroom)
 _LATER_SLACK_S = 0.03  # an echo later than the line moves it only past this
@@ -114,6 +128,9 @@ class EchoCanceller:
         self._rate = rate
         self._frame = rate // 100
         self._aec = self._new_aec3()
+        self._linear = self._new_linear()
+        self._near_end = NearEndDetector()
+        self._talking = False
         self._estimator = DelayEstimator(rate, max_delay_s=max_delay)
         history = int(rate * (max_delay + 1.5))
         self._reference = SampleRing(history)
@@ -140,6 +157,34 @@ class EchoCanceller:
         return Aec3(
             capture_rate=self._rate, capture_channels=self.num_channels, render_rate=self._rate
         )
+
+    def _new_linear(self, path_gain: float = 1.0) -> list[LinearEchoFilter]:
+        partitions = round(_LINEAR_S * 100)
+        return [
+            LinearEchoFilter(self._frame, partitions, path_gain=path_gain)
+            for _ in range(self.num_channels)
+        ]
+
+    def _echo_gain(self, position: int) -> float:
+        """The capture's power over the aligned reference's over the last second: roughly
+        the echo path's gain (the caller's voice and noise count too, so it errs high)."""
+        span = min(self._rate, position)
+        line = self._line or 0
+        heard = self._capture_ring.read(position - span, span)
+        sent = self._reference.read(position - span - line, span)
+        sent_power = float(np.mean(sent.astype(np.float64) ** 2))
+        if sent_power <= 0.0:
+            return 1.0
+        gain = float(np.mean(heard.astype(np.float64) ** 2)) / sent_power
+        return min(max(_PATH_GAIN_SHARE * gain, 1e-4), 4.0)
+
+    def _linear_cancel(self, render: FloatArray, block: FloatArray) -> FloatArray:
+        if self.num_channels == 1:
+            mono_out: FloatArray = self._linear[0].process(render, block[:, 0])[:, None]
+            return mono_out
+        columns = [f.process(render, block[:, i]) for i, f in enumerate(self._linear)]
+        stacked: FloatArray = np.stack(columns, axis=1)
+        return stacked
 
     @property
     def delay(self) -> float | None:
@@ -229,38 +274,54 @@ class EchoCanceller:
             sooner = target < (line or 0) - _SOONER_SLACK_S * self._rate
             if line is None or sooner or target > line + _LATER_SLACK_S * self._rate:
                 self._line = target
-                self._restart_aec3(position)
+                self._restart(position)
         if self._line is None:
             # No echo found yet (none may exist: a headset). AEC3 is not fed, because from its
             # initial state it assumes a loud echo and would suppress the caller for seconds.
             self.frames_processed += 1
             return block
         render = self._reference.read(position - self._line, self._frame)
+        linear = self._linear_cancel(render, block)
         self._aec.analyze_render(to_int16(render))
         cleaned = self._aec.process_capture(to_int16(block), _HEADROOM_MS)
         self.frames_processed += 1
-        floats: FloatArray = cleaned.astype(np.float32) / np.float32(32768.0)
-        return floats
+        suppressed: FloatArray = cleaned.astype(np.float32) / np.float32(32768.0)
+        talking = self._near_end.update(_energy(block), _energy(linear), _energy(suppressed))
+        if self._near_end.lost:
+            self._near_end.lost = False
+            self._estimator.hurry(position)
+        was, self._talking = self._talking, talking
+        if talking == was:
+            return linear if talking else suppressed
+        # Change sides over the frame, so the switch makes no click.
+        ramp = np.linspace(0.0, 1.0, self._frame, dtype=np.float32)[:, None]
+        new, old = (linear, suppressed) if talking else (suppressed, linear)
+        faded: FloatArray = old + ramp * (new - old)
+        return faded
 
-    def _restart_aec3(self, position: int) -> None:
-        """A fresh AEC3 for a new delay line, trained on the echo heard while finding it.
+    def _restart(self, position: int) -> None:
+        """Fresh cancellers for a new delay line, trained on the echo heard while finding it.
 
-        A filter adapted to the old alignment would mislead AEC3 for seconds, so it starts
+        Filters adapted to the old alignment would mislead them for seconds, so they start
         afresh; replaying up to :data:`_REPLAY_S` of the capture already heard (mono, copied to
-        every channel) through the new alignment gives it that much head start on converging.
+        every channel) through the new alignment gives them that much head start.
         """
         self._aec = self._new_aec3()
+        self._linear = self._new_linear(self._echo_gain(position))
         line = 0 if self._line is None else self._line
         frame = self._frame
         # From where the aligned reference begins: frames with nothing to cancel teach nothing.
         first = position if self._first_capture is None else self._first_capture + line
+        if self._estimator.since is not None:  # nothing from before the path moved
+            first = max(first, self._estimator.since)
         oldest = max(self._capture_ring.end - self._capture_ring.size, first)
         start = max(position - round(_REPLAY_S * self._rate), oldest)
         start = position - (position - start) // frame * frame
         for at in range(start, position, frame):
             render = self._reference.read(at - line, frame)
-            self._aec.analyze_render(to_int16(render))
             heard = np.repeat(self._capture_ring.read(at, frame)[:, None], self.num_channels, 1)
+            self._linear_cancel(render, heard)
+            self._aec.analyze_render(to_int16(render))
             self._aec.process_capture(to_int16(heard), _HEADROOM_MS)
 
     def _take(self, frames: int) -> FloatArray:
@@ -275,6 +336,12 @@ class EchoCanceller:
         out: FloatArray = self._ready[:frames]
         self._ready = self._ready[frames:]
         return out
+
+
+def _energy(frames: FloatArray) -> float:
+    """Sum of squares of the first channel (the near-end detector listens to it alone)."""
+    first = np.ascontiguousarray(frames[:, 0])
+    return float(np.dot(first, first))
 
 
 def _like(cleaned: FloatArray, original: npt.NDArray[Any]) -> npt.NDArray[Any]:

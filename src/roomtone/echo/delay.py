@@ -82,6 +82,21 @@ class DelayEstimator:
         self._candidate: int | None = None
         self._agreed = 0
         self._adopted_ratio = 0.0  # how the held delay stood out when it was taken
+        self.since: int | None = None
+        """Where the echo path last moved (see :meth:`hurry`): evidence starts there."""
+
+    def hurry(self, position: int) -> None:
+        """The echo path moved at capture ``position`` (the canceller's filter lost it).
+
+        What was heard before says nothing about the new delay and would outvote it for a
+        second: the running average is dropped, capture before ``position`` is left out of
+        the looks, the next look comes as soon as 0.2 s of new echo is in, and a later delay
+        needs neither the old one to fade nor a second look.
+        """
+        self._cross = None
+        self._candidate, self._agreed = None, 0
+        self.since = position
+        self._next_update = position + self._update
 
     def maybe_update(self, capture: SampleRing, reference: SampleRing) -> DelayEstimate | None:
         """Analyse if 0.2 s of capture came since the last time; a new trusted estimate or None."""
@@ -92,7 +107,14 @@ class DelayEstimator:
             return None
         # Until the echo is found, look twice as often: the delay line waits for it.
         self._next_update = end + (self._update if self.estimate else self._update // 2)
-        near = _decimate(capture.read(end - self.window, self.window), self._factor)
+        heard = capture.read(end - self.window, self.window)
+        since = self.since
+        hurried = since is not None and end - since < self.window
+        if since is not None and hurried:
+            heard[: since - (end - self.window)] = 0.0  # from before the path moved
+        else:
+            self.since = None
+        near = _decimate(heard, self._factor)
         far = _decimate(
             reference.read(end - self.window - self.max_lag, self.window + self.max_lag),
             self._factor,
@@ -127,7 +149,9 @@ class DelayEstimator:
             # later one is taken only once the held echo itself has faded (a real path change
             # leaves nothing at the old delay; a repeating bed keeps both peaks).
             held_ratio = float(by_delay[held]) / rms
-            still_there = not sooner and held_ratio >= _HELD_FADED * self._adopted_ratio
+            still_there = (
+                not sooner and not hurried and held_ratio >= _HELD_FADED * self._adopted_ratio
+            )
             if abs(peak - held) <= 4 or by_delay[peak] < margin * by_delay[held] or still_there:
                 self._candidate, self._agreed = None, 0
                 self.estimate = DelayEstimate(current.delay_s, float(by_delay[held]) / rms)
@@ -136,7 +160,7 @@ class DelayEstimator:
             self._agreed += 1
         else:
             self._candidate, self._agreed = peak, 1
-        if current is not None and not sooner and self._agreed < _CONFIRMATIONS:
+        if current is not None and not (sooner or hurried) and self._agreed < _CONFIRMATIONS:
             return None
         self._candidate, self._agreed = None, 0
         self.estimate = DelayEstimate(delay_s=peak / ANALYSIS_RATE, peak_ratio=ratio)
