@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["PCM16_SCALE", "FloatArray", "Int16Array", "from_pcm16", "to_pcm16"]
+__all__ = ["PCM16_SCALE", "FloatArray", "Int16Array", "from_pcm16", "pcm16_values", "to_pcm16"]
 
 FloatArray = npt.NDArray[np.float32]
 """float32 samples shaped (frames, channels)."""
@@ -29,14 +29,24 @@ def to_pcm16(
 ) -> None:
     """Write ``block`` into the int16 array ``out`` (same shape): scaled, rounded, clipped.
 
-    ``scratch`` (at least as long as ``block``) avoids an allocation on the hot path.
+    ``scratch`` (at least as long as ``block``) avoids an allocation on the hot path; it is
+    left holding the int16 values as float32 (see :func:`pcm16_values`).
     """
     n = len(block)
-    tmp = np.empty_like(block) if scratch is None else scratch[:n]
-    np.multiply(block, np.float32(PCM16_SCALE), out=tmp)
-    np.rint(tmp, out=tmp)
-    np.clip(tmp, -PCM16_SCALE, PCM16_SCALE - 1.0, out=tmp)
+    tmp = pcm16_values(block, np.empty_like(block) if scratch is None else scratch[:n])
     np.copyto(out[:n], tmp, casting="unsafe")
+
+
+def pcm16_values(block: FloatArray, out: FloatArray) -> FloatArray:
+    """The int16 samples ``block`` converts to, as float32 (exact) in ``out``; returns ``out``.
+
+    Whole numbers in float32 add exactly: int16 audio summed to these (the agent's voice on
+    the speech bus) lands where it would have in int16, with no second rounding.
+    """
+    np.multiply(block, np.float32(PCM16_SCALE), out=out)
+    np.rint(out, out=out)
+    np.clip(out, -PCM16_SCALE, PCM16_SCALE - 1.0, out=out)
+    return out
 
 
 def from_pcm16(pcm: np.ndarray[Any, Any], out: FloatArray | None = None) -> FloatArray:

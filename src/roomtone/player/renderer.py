@@ -16,7 +16,7 @@ from roomtone.engine.mixer import Mixer
 from roomtone.format import AudioFormat
 from roomtone.outputs.reference import ReferenceTap
 from roomtone.player.completions import Completions
-from roomtone.samples import FloatArray, from_pcm16, to_pcm16
+from roomtone.samples import FloatArray
 
 __all__ = ["PlayerRenderer"]
 
@@ -32,8 +32,6 @@ class PlayerRenderer:
         self._closed = False
         self._capacity = 0
         self._silence: FloatArray = np.zeros((0, mixer.format.num_channels), np.float32)
-        self._speech: FloatArray = self._silence
-        self._scratch: FloatArray = self._silence
 
     @property
     def format(self) -> AudioFormat:
@@ -61,7 +59,7 @@ class PlayerRenderer:
 
     def render(self, n: int, speech: FloatArray | None = None) -> FloatArray:
         if self._closed:
-            return self._buffers(n)[0] if speech is None else speech
+            return self._silent(n) if speech is None else speech
         block = self.mixer.render(n, speech)
         if self._finished or self._waiting:
             self._completions.after_block()
@@ -74,29 +72,22 @@ class PlayerRenderer:
         *,
         sidechain: bool = False,
     ) -> None:
-        n = len(out)
-        _, voice, scratch = self._buffers(n)
-        if speech is not None:
-            voice = from_pcm16(speech, voice)
-        if sidechain and not self._closed:
-            self.mixer.sidechain(voice if speech is not None else None, n)
         if self._closed:
             if speech is None:
                 out[:] = 0
             elif speech is not out:
                 out[:] = speech
             return
-        to_pcm16(self.render(n, voice if speech is not None else None), out, scratch)
+        self.mixer.render_pcm16(out, speech, sidechain=sidechain)
+        if self._finished or self._waiting:
+            self._completions.after_block()
 
     def sidechain(self, samples: np.ndarray[Any, Any]) -> None:
         if not self._closed:
             self.mixer.sidechain(samples)
 
-    def _buffers(self, n: int) -> tuple[FloatArray, FloatArray, FloatArray]:
+    def _silent(self, n: int) -> FloatArray:
         if n > self._capacity:
-            channels = self.mixer.format.num_channels
             self._capacity = n
-            self._silence = np.zeros((n, channels), np.float32)
-            self._speech = np.zeros((n, channels), np.float32)
-            self._scratch = np.zeros((n, channels), np.float32)
-        return self._silence[:n], self._speech[:n], self._scratch[:n]
+            self._silence = np.zeros((n, self.mixer.format.num_channels), np.float32)
+        return self._silence[:n]

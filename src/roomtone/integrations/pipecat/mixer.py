@@ -39,6 +39,8 @@ __all__ = ["RoomtoneMixer"]
 
 logger = logging.getLogger("roomtone")
 
+_PCM16 = np.dtype("<i2")
+
 
 class _Lifecycle(enum.Enum):
     IDLE = "idle"  # not started
@@ -279,7 +281,9 @@ class RoomtoneMixer(BaseAudioMixer):
             return audio
         pacer, rate, channels = self._pacer, self.sample_rate, self.num_channels
         if pacer is not None and rate and channels:
-            await pacer.wait(len(audio) / (2 * channels * rate))
+            excess = pacer.advance(len(audio) / (2 * channels * rate))
+            if excess > 0.0:
+                await pacer.sleep(excess)
         if self._phase is not _Lifecycle.RUNNING:
             return audio
         try:
@@ -308,7 +312,7 @@ class RoomtoneMixer(BaseAudioMixer):
         if audio == self._silence:
             mixed = output.mix(None, out, sidechain=self._sidechain)
         else:
-            speech: Int16Array = np.ndarray(out.shape, "<i2", audio)  # a view, no copy
+            speech: Int16Array = np.ndarray(out.shape, _PCM16, audio)  # a view, no copy
             mixed = output.mix(speech, out, sidechain=self._sidechain)
         if not mixed:
             return audio
