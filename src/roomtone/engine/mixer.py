@@ -69,7 +69,9 @@ class Mixer:
         self._ahead_start = self._ahead_end = 0
         self._ahead_bound = 0.0
         # The block rendered ahead, converted once for int16 pulls (see render_pcm16).
-        self.reuse_pcm16 = True  # False converts every pull alone (tests compare the two)
+        # False takes the general path for every int16 pull: convert it alone and always ask
+        # the limiter (tests compare the two sample for sample).
+        self.fast_pcm16 = True
         self._ahead_pcm = PcmBlock(fmt.num_channels)
         self._ahead_converted: bool | None = None  # None: not looked at since the last refresh
         self._voice: FloatArray = self._out
@@ -191,14 +193,15 @@ class Mixer:
             if pcm is not None and limiter.gain >= 1.0:
                 np.copyto(out, pcm[1])
                 return
-            if limiter.gain < 1.0 or bound > limiter.ceiling:
+            if limiter.gain < 1.0 or bound > limiter.ceiling or not self.fast_pcm16:
                 limiter.process(background)
             to_pcm16(background, out, self._scratch)
             return
         voice += pcm16_values(background, self._scratch[:n]) if pcm is None else pcm[0]
         # Rounding the background moved it by at most half a step.
         reach = (bound * PCM16_SCALE + 0.5 + peak) / PCM16_SCALE
-        if (limiter.gain < 1.0 or reach > limiter.ceiling) and limiter.process(voice, PCM16_SCALE):
+        may_limit = limiter.gain < 1.0 or reach > limiter.ceiling or not self.fast_pcm16
+        if may_limit and limiter.process(voice, PCM16_SCALE):
             np.rint(voice, out=voice)
         if limiter.ceiling > LARGEST_PCM16:  # a 0 dBFS ceiling lets +1.0 through
             np.clip(voice, -PCM16_SCALE, PCM16_SCALE - 1.0, out=voice)
@@ -209,7 +212,7 @@ class Mixer:
         or None when the block may reach the limiter and goes through it pull by pull."""
         ready = self._ahead_converted
         if ready is None:
-            ready = self.reuse_pcm16 and bound <= self.limiter.ceiling
+            ready = self.fast_pcm16 and bound <= self.limiter.ceiling
             if ready:
                 clip = self.limiter.ceiling > LARGEST_PCM16
                 self._ahead_pcm.convert(self._ahead[: self._ahead_end], clip=clip)
