@@ -179,9 +179,9 @@ class Mixer:
             np.copyto(voice, speech)  # int16 values as float32: exact
             power, peak = voice_power_and_peak(voice, self._scratch[:n])
             if sidechain:
-                self._sidechain_power(power, n)
+                self.ducker.feed_power(power, n)
         elif sidechain:
-            self._sidechain_power(0.0, n)
+            self.ducker.feed_power(0.0, n)
         limiter = self.limiter
         if self._ahead_frames:
             background, bound = self._take_ahead(n)
@@ -222,11 +222,6 @@ class Mixer:
         start = self._ahead_start - n
         block = self._ahead_pcm
         return block.values[start : start + n], block.pcm[start : start + n]
-
-    def _sidechain_power(self, power: float, n: int) -> None:
-        if self.ducker.settings is not None:
-            level = 10 * math.log10(power) if power > 1e-18 else -math.inf
-            self.ducker.feed_level(level, n)
 
     def _block(self, n: int) -> int:
         """Frames rendered in one pass for a pull of ``n``: whole pulls, at least the lookahead."""
