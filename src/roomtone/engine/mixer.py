@@ -189,15 +189,20 @@ class Mixer:
         else:
             background, bound = self._background(n)
             pcm = None
+        start = self._ahead_start - n
         if voice is None:
             if pcm is not None and limiter.gain >= 1.0:
-                np.copyto(out, pcm[1])
+                np.copyto(out, pcm.pcm(start, n))
                 return
             if limiter.gain < 1.0 or bound > limiter.ceiling or not self.fast_pcm16:
                 limiter.process(background)
             to_pcm16(background, out, self._scratch)
             return
-        voice += pcm16_values(background, self._scratch[:n]) if pcm is None else pcm[0]
+        voice += (
+            pcm16_values(background, self._scratch[:n])
+            if pcm is None
+            else pcm.values[start : start + n]
+        )
         # Rounding the background moved it by at most half a step.
         reach = (bound * PCM16_SCALE + 0.5 + peak) / PCM16_SCALE
         may_limit = limiter.gain < 1.0 or reach > limiter.ceiling or not self.fast_pcm16
@@ -207,9 +212,10 @@ class Mixer:
             np.clip(voice, -PCM16_SCALE, PCM16_SCALE - 1.0, out=voice)
         np.copyto(out, voice, casting="unsafe")
 
-    def _converted_ahead(self, n: int, bound: float) -> tuple[FloatArray, Any] | None:
-        """The int16 values (as float32, and as int16) of the ``n`` frames just taken ahead,
-        or None when the block may reach the limiter and goes through it pull by pull."""
+    def _converted_ahead(self, n: int, bound: float) -> PcmBlock | None:
+        """The block the ``n`` frames just taken ahead come from, converted (they start at
+        ``self._ahead_start - n``), or None when it may reach the limiter and goes through it
+        pull by pull."""
         ready = self._ahead_converted
         if ready is None:
             ready = self.fast_pcm16 and bound <= self.limiter.ceiling
@@ -217,11 +223,7 @@ class Mixer:
                 clip = self.limiter.ceiling > LARGEST_PCM16
                 self._ahead_pcm.convert(self._ahead[: self._ahead_end], clip=clip)
             self._ahead_converted = ready
-        if not ready:
-            return None
-        start = self._ahead_start - n
-        block = self._ahead_pcm
-        return block.values[start : start + n], block.pcm[start : start + n]
+        return self._ahead_pcm if ready else None
 
     def _block(self, n: int) -> int:
         """Frames rendered in one pass for a pull of ``n``: whole pulls, at least the lookahead."""
@@ -262,8 +264,8 @@ class Mixer:
         self._ensure(n)
         if out is None:
             out = self._out[:n]
-        out.fill(0.0)
         if self.idle:  # nothing can sound: skip the whole chain
+            out.fill(0.0)
             self.position += n
             return out, 0.0
         duck = self.ducker.advance(n)
@@ -271,16 +273,22 @@ class Mixer:
         finished: list[Voice] = []
         bound = 0.0
         if isinstance(duck, float) and not master.moving:
-            # Steady gains: each voice adds itself at its final level, no bus buffers.
-            level = master.value
+            # Steady gains: each voice adds itself at its final level, no bus buffers; the
+            # first one writes the block rather than adding to zeros.
+            level, first = master.value, True
             for voice in self.voices:
-                voice.render_into(
-                    out, n, self._scratch, duck * level if voice.bus is Bus.BED else level
-                )
+                scale = duck * level if voice.bus is Bus.BED else level
+                k = voice.render_into(out, n, self._scratch, scale, assign=first)
+                if first and k < n:
+                    out[k:].fill(0.0)
+                first = False
                 bound += voice.peak_bound()
                 if voice.state is VoiceState.FINISHED:
                     finished.append(voice)
+            if first:
+                out.fill(0.0)
         else:
+            out.fill(0.0)
             bound = self._mix_moving(out, n, duck, finished)
         bound *= max(master.value, master.target)
         self.position += n
