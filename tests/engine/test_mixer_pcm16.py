@@ -19,7 +19,7 @@ from roomtone.engine.pcm16 import PcmBlock
 from roomtone.engine.playback import ClipPlayback
 from roomtone.engine.voice import Bus, Voice
 from roomtone.format import AudioFormat
-from roomtone.samples import to_pcm16
+from roomtone.samples import pcm16_rms_and_peak, to_pcm16
 from roomtone.sources.clip import Clip
 
 RATE = 16000
@@ -142,3 +142,14 @@ def test_the_voice_alone_passes_bit_exact_and_adds_to_the_rounded_bed() -> None:
         bed = np.zeros_like(pcm)
         to_pcm16(twin.render(CHUNK), bed)
         np.testing.assert_array_equal(pcm, bed.astype(np.int32) + quiet)
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+def test_the_voice_is_measured_the_same_from_raw_bytes_and_with_numpy(channels: int) -> None:
+    """``audioop`` on the raw bytes (the fast way) and numpy agree exactly: RMS and peak."""
+    rng = np.random.default_rng(7)
+    for level in (0.0, 3.0, 150.0, 2000.0, 40000.0):
+        pcm = np.clip(rng.normal(0, level, (CHUNK, channels)), -32768, 32767).astype(np.int16)
+        assert pcm16_rms_and_peak(pcm) == pcm16_rms_and_peak(pcm, exact=True)
+    lowest = np.full((CHUNK, channels), -32768, np.int16)
+    assert pcm16_rms_and_peak(lowest) == pcm16_rms_and_peak(lowest, exact=True) == (32768, 32768)

@@ -22,11 +22,11 @@ import numpy as np
 from roomtone.engine.cue import CueController, CueOptions
 from roomtone.engine.ducker import Ducker, Ducking
 from roomtone.engine.limiter import Limiter
-from roomtone.engine.pcm16 import LARGEST_PCM16, PcmBlock, voice_power_and_peak
+from roomtone.engine.pcm16 import LARGEST_PCM16, PcmBlock
 from roomtone.engine.ramp import Gain, LinearRamp
 from roomtone.engine.voice import Bus, Voice, VoiceState
 from roomtone.format import AudioFormat
-from roomtone.samples import PCM16_SCALE, FloatArray, pcm16_values, to_pcm16
+from roomtone.samples import PCM16_SCALE, FloatArray, pcm16_rms_and_peak, pcm16_values, to_pcm16
 
 __all__ = ["Mixer"]
 
@@ -171,15 +171,11 @@ class Mixer:
         bound cannot reach its ceiling. Both only skip work: the result is the same.
         """
         n = len(out)
-        voice: FloatArray | None = None
-        peak = 0.0
+        peak = 0
         if speech is not None:
-            self._ensure(n)
-            voice = self._voice[:n]
-            np.copyto(voice, speech)  # int16 values as float32: exact
-            power, peak = voice_power_and_peak(voice, self._scratch[:n])
+            rms, peak = pcm16_rms_and_peak(speech)
             if sidechain:
-                self.ducker.feed_power(power, n)
+                self.ducker.feed_power((rms / PCM16_SCALE) ** 2, n)
         elif sidechain:
             self.ducker.feed_power(0.0, n)
         limiter = self.limiter
@@ -190,7 +186,7 @@ class Mixer:
             background, bound = self._background(n)
             pcm = None
         start = self._ahead_start - n
-        if voice is None:
+        if speech is None:
             if pcm is not None and limiter.gain >= 1.0:
                 np.copyto(out, pcm.pcm(start, n))
                 return
@@ -198,11 +194,16 @@ class Mixer:
                 limiter.process(background)
             to_pcm16(background, out, self._scratch)
             return
-        voice += (
+        values = (
             pcm16_values(background, self._scratch[:n])
             if pcm is None
             else pcm.values[start : start + n]
         )
+        if len(self._voice) < n:
+            self._voice = np.zeros(out.shape, np.float32)
+        voice = self._voice[:n]
+        np.copyto(voice, speech)
+        voice += values  # whole numbers in float32: exact
         # Rounding the background moved it by at most half a step.
         reach = (bound * PCM16_SCALE + 0.5 + peak) / PCM16_SCALE
         may_limit = limiter.gain < 1.0 or reach > limiter.ceiling or not self.fast_pcm16

@@ -1,9 +1,9 @@
-"""The int16 side of the mix: a block converted once, and the level of a voice in int16 steps.
+"""The int16 side of the mix: a block of background converted once for several pulls.
 
 Pull-driven int16 outputs (a Pipecat ``mix()`` every 20 ms) pay for every pass through numpy
 rather than for the samples: each call runs with cold caches. So a background block rendered
-ahead is converted once for all the pulls it serves, and the agent's voice is measured with
-the same few elementwise operations and reductions the rest of the chunk uses.
+ahead is converted once for all the pulls it serves (the agent's voice is measured on its raw
+bytes, see :func:`roomtone.samples.pcm16_rms_and_peak`).
 """
 
 from __future__ import annotations
@@ -14,13 +14,10 @@ import numpy as np
 
 from roomtone.samples import PCM16_SCALE, FloatArray
 
-__all__ = ["LARGEST_PCM16", "PcmBlock", "voice_power_and_peak"]
+__all__ = ["LARGEST_PCM16", "PcmBlock"]
 
 LARGEST_PCM16 = (PCM16_SCALE - 1.0) / PCM16_SCALE
 """The largest float that converts to int16 without clipping."""
-
-_sum = np.add.reduce
-_max = np.maximum.reduce
 
 
 class PcmBlock:
@@ -55,11 +52,3 @@ class PcmBlock:
             np.copyto(self._pcm[:length], self.values[:length], casting="unsafe")
             self._pcm_ready = True
         return self._pcm[start : start + n]
-
-
-def voice_power_and_peak(voice: FloatArray, squares: FloatArray) -> tuple[float, float]:
-    """Mean power (full scale 1.0) and peak (in int16 steps) of ``voice``, int16 values held
-    as float32; ``squares`` is scratch of the same shape."""
-    np.multiply(voice, voice, out=squares)
-    power = float(_sum(squares, axis=None)) / (squares.size * PCM16_SCALE * PCM16_SCALE)
-    return power, float(_max(squares, axis=None)) ** 0.5
