@@ -121,7 +121,6 @@ class Mixer:
             self._out = np.zeros((n, ch), np.float32)
             self._bed = np.zeros((n, ch), np.float32)
             self._scratch = np.zeros((n, ch), np.float32)
-            self._voice = np.zeros((n, ch), np.float32)
 
     @property
     def idle(self) -> bool:
