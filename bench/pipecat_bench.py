@@ -6,8 +6,10 @@ chunks. Three mixers take turns: a passthrough (Pipecat's mixer path, nothing ad
 Pipecat's own ``SoundfileMixer`` and roomtone's ``RoomtoneMixer``, at 8, 16 and 48 kHz, with
 the bot silent or speaking (TTS audio at 24 kHz, resampled by the transport). The whole
 process's CPU time is measured over the steady part of each call; the figures are CPU ms per
-second of call and, beyond the passthrough, CPU ms per 20 ms chunk. Runs are interleaved and
-repeated, and the median is printed: the machine is shared, so expect noise of +-0.05 ms.
+second of call and, beyond the passthrough, CPU ms per 20 ms chunk; beside it, the thread CPU
+spent inside ``mix()`` itself (less noisy: other processes' work does not land in it). Runs are
+interleaved and repeated; the medians are printed, and each roomtone/soundfile ratio with its
+range over the rounds: on a shared machine expect noise of +-0.05 ms in the process figures.
 
     python bench/pipecat_bench.py                     # 3 rounds of 4 s per run (~2.5 min)
     python bench/pipecat_bench.py --seconds 2 --rounds 1 --rates 16000
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import statistics
 import sys
 import tempfile
@@ -74,6 +77,34 @@ class PassthroughMixer(BaseAudioMixer):
         return audio
 
 
+class TimedMixer(BaseAudioMixer):
+    """Counts the thread CPU time spent inside ``mix()``: every mixer is wrapped alike."""
+
+    def __init__(self, inner: BaseAudioMixer) -> None:
+        self.inner = inner
+        self.counting = False
+        self.cpu_ns = 0
+        self.calls = 0
+
+    async def start(self, sample_rate: int) -> None:
+        await self.inner.start(sample_rate)
+
+    async def stop(self) -> None:
+        await self.inner.stop()
+
+    async def process_frame(self, frame: MixerControlFrame) -> None:
+        await self.inner.process_frame(frame)
+
+    async def mix(self, audio: bytes) -> bytes:
+        if not self.counting:
+            return await self.inner.mix(audio)
+        start = time.thread_time_ns()
+        mixed = await self.inner.mix(audio)
+        self.cpu_ns += time.thread_time_ns() - start
+        self.calls += 1
+        return mixed
+
+
 class DeviceOutput(BaseOutputTransport):
     """Blocks each write for the chunk's duration, as a device or a paced websocket does."""
 
@@ -112,14 +143,15 @@ def bed_file(folder: Path, rate: int) -> str:
     return str(path)
 
 
-def make_mixer(kind: str, rate: int, folder: Path) -> BaseAudioMixer:
+def make_mixer(kind: str, rate: int, folder: Path) -> TimedMixer:
     bed = bed_file(folder, rate)
     if kind == "soundfile":
-        return SoundfileMixer(sound_files={"bed": bed}, default_sound="bed", volume=0.5)
+        return TimedMixer(SoundfileMixer(sound_files={"bed": bed}, default_sound="bed", volume=0.5))
     if kind == "roomtone":
         player = BackgroundAudioPlayer(ambient_sound=AudioConfig(bed, volume=0.5))
-        return RoomtoneMixer(player, num_channels=1)  # 20 ms chunks: mono or 10 ms stereo
-    return PassthroughMixer()
+        # 20 ms chunks: mono or 10 ms stereo
+        return TimedMixer(RoomtoneMixer(player, num_channels=1))
+    return TimedMixer(PassthroughMixer())
 
 
 def speech(seconds: float) -> bytes:
@@ -128,13 +160,17 @@ def speech(seconds: float) -> bytes:
     return (tone * 32767).astype("<i2").tobytes()
 
 
-async def one_call(kind: str, rate: int, speaking: bool, seconds: float, folder: Path) -> float:
-    """CPU seconds the process spent during ``seconds`` of steady call; returns per chunk too."""
+async def one_call(
+    kind: str, rate: int, speaking: bool, seconds: float, folder: Path
+) -> tuple[float, float]:
+    """CPU seconds per chunk over ``seconds`` of steady call: the whole process's, and the
+    thread time inside ``mix()``."""
+    mixer = make_mixer(kind, rate, folder)
     params = TransportParams(
         audio_out_enabled=True,
         audio_out_sample_rate=rate,
         audio_out_10ms_chunks=round(CHUNK_SECONDS / 0.01),
-        audio_out_mixer=make_mixer(kind, rate, folder),
+        audio_out_mixer=mixer,
         audio_out_end_silence_secs=0,
     )
     transport = DeviceTransport(params)
@@ -162,18 +198,23 @@ async def one_call(kind: str, rate: int, speaking: bool, seconds: float, folder:
             )
         await asyncio.sleep(WARMUP_SECONDS)
         cpu0, chunks0 = time.process_time(), sink.chunks
+        mixer.counting = True
         await asyncio.sleep(seconds)
+        mixer.counting = False
         measured.extend([time.process_time() - cpu0, float(sink.chunks - chunks0)])
         await worker.cancel(reason="bench run over")
 
     await asyncio.gather(runner.run(), script())
     cpu, chunks = measured
-    return cpu / max(chunks, 1.0)
+    return cpu / max(chunks, 1.0), mixer.cpu_ns * 1e-9 / max(mixer.calls, 1)
 
 
-def run(rates: list[int], seconds: float, rounds: int) -> dict[tuple[str, int, bool], float]:
-    """Median CPU seconds per chunk for every (mixer, rate, speaking), interleaved."""
-    samples: dict[tuple[str, int, bool], list[float]] = {}
+Key = tuple[str, int, bool]  # mixer, rate, speaking
+
+
+def run(rates: list[int], seconds: float, rounds: int) -> dict[Key, list[tuple[float, float]]]:
+    """(process, inside mix()) CPU seconds per chunk for every key and round, interleaved."""
+    samples: dict[Key, list[tuple[float, float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         for _ in range(rounds):
@@ -182,29 +223,46 @@ def run(rates: list[int], seconds: float, rounds: int) -> dict[tuple[str, int, b
                     for kind in MIXERS:
                         cost = asyncio.run(one_call(kind, rate, speaking, seconds, folder))
                         samples.setdefault((kind, rate, speaking), []).append(cost)
-    return {key: statistics.median(values) for key, values in samples.items()}
+    return samples
 
 
-def report(medians: dict[tuple[str, int, bool], float], out: Callable[[str], None]) -> None:
+def _ratio(roomtone_ms: float, soundfile_ms: float) -> float:
+    """roomtone's cost over SoundfileMixer's; NaN when SoundfileMixer's is lost in the noise."""
+    return roomtone_ms / soundfile_ms if soundfile_ms > 0.005 else math.nan
+
+
+def report(samples: dict[Key, list[tuple[float, float]]], out: Callable[[str], None]) -> None:
+    """Medians of the rounds; the roomtone/soundfile ratios with their range over rounds."""
     ms_per_s = 1000.0 / CHUNK_SECONDS  # CPU s per chunk -> CPU ms per second of call
     out(
-        f"{'rate':>6} {'bot':>8} | {'CPU ms per s of call':^30} | "
-        f"{'ms per 20 ms chunk beyond passthrough':^38}"
+        f"{'rate':>6} {'bot':>8} | {'CPU ms per s of call':^26} | "
+        f"{'ms/chunk beyond passthrough':^34} | {'ms/chunk inside mix()':^34}"
     )
     out(
-        f"{'':>6} {'':>8} | {'pass':>9} {'soundfile':>10} {'roomtone':>9} | "
-        f"{'soundfile':>10} {'roomtone':>9} {'roomtone/soundfile':>17}"
+        f"{'':>6} {'':>8} | {'pass':>7} {'soundfile':>9} {'roomtone':>8} | "
+        + " | ".join([f"{'soundfile':>9} {'roomtone':>8} {'rt/sf (range)':>15}"] * 2)
     )
-    for rate in sorted({key[1] for key in medians}):
+    for rate in sorted({key[1] for key in samples}):
         for speaking in (False, True):
-            base, sf, rt = (medians[(kind, rate, speaking)] for kind in MIXERS)
-            sf_extra, rt_extra = 1000 * (sf - base), 1000 * (rt - base)
-            ratio = f"{rt_extra / sf_extra:.2f}x" if sf_extra > 0.005 else "n/a"
-            out(
+            base, sf, rt = (samples[(kind, rate, speaking)] for kind in MIXERS)
+            process = [statistics.median(x[0] for x in runs) for runs in (base, sf, rt)]
+            line = (
                 f"{rate:>6} {'speaking' if speaking else 'silent':>8} | "
-                f"{base * ms_per_s:>9.1f} {sf * ms_per_s:>10.1f} {rt * ms_per_s:>9.1f} | "
-                f"{sf_extra:>10.3f} {rt_extra:>9.3f} {ratio:>17}"
+                f"{process[0] * ms_per_s:>7.1f} {process[1] * ms_per_s:>9.1f} "
+                f"{process[2] * ms_per_s:>8.1f} | "
             )
+            for metric in (0, 1):
+                offset = [b[metric] if metric == 0 else 0.0 for b in base]
+                sf_ms = [1000 * (x[metric] - o) for x, o in zip(sf, offset, strict=True)]
+                rt_ms = [1000 * (x[metric] - o) for x, o in zip(rt, offset, strict=True)]
+                ratios = [_ratio(r, f) for r, f in zip(rt_ms, sf_ms, strict=True)]
+                sf_med, rt_med = statistics.median(sf_ms), statistics.median(rt_ms)
+                known = [r for r in ratios if not math.isnan(r)]
+                spread = f"{min(known):.2f}-{max(known):.2f}" if known else "n/a"
+                line += (
+                    f"{sf_med:>9.3f} {rt_med:>8.3f} {_ratio(rt_med, sf_med):>5.2f}x {spread:>9} | "
+                )
+            out(line.rstrip(" |"))
 
 
 def main() -> None:
@@ -218,7 +276,8 @@ def main() -> None:
     rates = [int(r) for r in args.rates.split(",")]
     print(
         f"Pipecat mixer bench: {args.rounds} round(s) x {args.seconds:g} s per run, "
-        f"{CHUNK_SECONDS * 1000:g} ms chunks, median of rounds (whole-process CPU time)"
+        f"{CHUNK_SECONDS * 1000:g} ms chunks, median of rounds; whole-process CPU, and the "
+        "thread CPU inside mix() (every mixer wrapped alike)"
     )
     report(run(rates, args.seconds, args.rounds), print)
 

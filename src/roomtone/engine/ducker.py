@@ -68,6 +68,18 @@ class Ducker:
         else:
             self._hold_frames_left = max(0, self._hold_frames_left - frames)
 
+    def feed_power(self, power: float, frames: int) -> None:
+        """:meth:`feed_level` for a mean power (full scale 1.0), without a logarithm: this
+        runs for every chunk a Pipecat transport sends."""
+        settings = self.settings
+        if settings is None:
+            return
+        self._sidechain_seen = True
+        if power > 10.0 ** (settings.threshold_db / 10):
+            self._hold_frames_left = int(settings.hold * self.sample_rate)
+        else:
+            self._hold_frames_left = max(0, self._hold_frames_left - frames)
+
     def _target_db(self) -> float:
         s = self.settings
         assert s is not None

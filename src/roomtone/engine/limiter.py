@@ -34,14 +34,20 @@ class Limiter:
         self._attack_frames = max(1, int(attack * sample_rate))
         self._release_per_frame = math.exp(-1.0 / (release * sample_rate))
 
-    def process(self, block: FloatArray) -> None:
-        """Limit ``block`` (frames, channels) in place."""
+    def process(self, block: FloatArray, scale: float = 1.0) -> bool:
+        """Limit ``block`` (frames, channels) in place; True if it changed anything.
+
+        ``scale`` is full scale in the block's units (32768.0 for int16-valued floats, so the
+        speech bus can be summed in the PCM domain without rescaling).
+        """
         n = len(block)
         if n == 0:
-            return
-        peak = max(float(block.max()), -float(block.min()))
+            return False
+        # The ufuncs' own reductions: ndarray.max() would go through Python wrappers, which
+        # cost more than the reduction itself on a 20 ms chunk.
+        peak = max(float(_max(block, axis=None)), -float(_min(block, axis=None))) / scale
         if self.gain >= 1.0 and peak <= self.ceiling:
-            return
+            return False
         wanted = min(1.0, self._safe / peak) if peak > 0 else 1.0
         start = self.gain
         if wanted < start:  # attack: reach the needed gain within a couple of milliseconds
@@ -54,7 +60,12 @@ class Limiter:
         ramp = gains[:ramp_len]
         ramp[:] = np.linspace(start, end, ramp_len + 1, dtype=np.float32)[1:]
         if wanted < start:  # the ramp may still let a frame over: hold each frame under
-            frame_peak = np.abs(block[:ramp_len]).max(axis=1)
+            frame_peak = np.abs(block[:ramp_len]).max(axis=1) / scale
             np.minimum(ramp, self._safe / np.maximum(frame_peak, 1e-30), out=ramp)
         block *= gains[:, None]
         self.gain = end
+        return True
+
+
+_max = np.maximum.reduce
+_min = np.minimum.reduce

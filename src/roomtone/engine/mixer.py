@@ -22,10 +22,11 @@ import numpy as np
 from roomtone.engine.cue import CueController, CueOptions
 from roomtone.engine.ducker import Ducker, Ducking
 from roomtone.engine.limiter import Limiter
-from roomtone.engine.ramp import LinearRamp
+from roomtone.engine.pcm16 import LARGEST_PCM16, PcmBlock
+from roomtone.engine.ramp import Gain, LinearRamp
 from roomtone.engine.voice import Bus, Voice, VoiceState
 from roomtone.format import AudioFormat
-from roomtone.samples import PCM16_SCALE, FloatArray
+from roomtone.samples import PCM16_SCALE, FloatArray, pcm16_rms_and_peak, pcm16_values, to_pcm16
 
 __all__ = ["Mixer"]
 
@@ -67,6 +68,13 @@ class Mixer:
         self._ahead: FloatArray = self._out
         self._ahead_start = self._ahead_end = 0
         self._ahead_bound = 0.0
+        # The block rendered ahead, converted once for int16 pulls (see render_pcm16).
+        # False takes the general path for every int16 pull: convert it alone and always ask
+        # the limiter (tests compare the two sample for sample).
+        self.fast_pcm16 = True
+        self._ahead_pcm = PcmBlock(fmt.num_channels)
+        self._ahead_converted: bool | None = None  # None: not looked at since the last refresh
+        self._voice: FloatArray = self._out
 
     # -- control (any thread) -----------------------------------------------------------------
     def submit(self, command: Command) -> None:
@@ -145,6 +153,78 @@ class Mixer:
             limiter.process(out)
         return out
 
+    def render_pcm16(
+        self,
+        out: np.ndarray[Any, Any],
+        speech: np.ndarray[Any, Any] | None = None,
+        *,
+        sidechain: bool = False,
+    ) -> None:
+        """The next ``len(out)`` frames as int16 into ``out``, ``speech`` (int16, same shape,
+        may be ``out``) on the SPEECH bus; ``sidechain`` feeds its level (or silence) to ducking.
+
+        Speech is summed in the PCM domain: the background is rounded to int16 steps and the
+        voice added as it came, so a voice alone passes bit-exact and the sum is rounded once.
+        A block rendered ahead is converted once for all the pulls it serves (see
+        :mod:`.pcm16`), and the limiter is skipped when the voice's peak and the background's
+        bound cannot reach its ceiling. Both only skip work: the result is the same.
+        """
+        n = len(out)
+        peak = 0
+        if speech is not None:
+            rms, peak = pcm16_rms_and_peak(speech)
+            if sidechain:
+                self.ducker.feed_power((rms / PCM16_SCALE) ** 2, n)
+        elif sidechain:
+            self.ducker.feed_power(0.0, n)
+        limiter = self.limiter
+        if self._ahead_frames:
+            background, bound = self._take_ahead(n)
+            pcm = self._converted_ahead(n, bound)
+        else:
+            background, bound = self._background(n)
+            pcm = None
+        start = self._ahead_start - n
+        if speech is None:
+            if pcm is not None and limiter.gain >= 1.0:
+                np.copyto(out, pcm.pcm(start, n))
+                return
+            if limiter.gain < 1.0 or bound > limiter.ceiling or not self.fast_pcm16:
+                limiter.process(background)
+            to_pcm16(background, out, self._scratch)
+            return
+        values = (
+            pcm16_values(background, self._scratch[:n])
+            if pcm is None
+            else pcm.values[start : start + n]
+        )
+        if len(self._voice) < n:
+            self._voice = np.zeros(out.shape, np.float32)
+        voice = self._voice[:n]
+        np.copyto(voice, speech)
+        voice += values  # whole numbers in float32: exact
+        # Rounding the background moved it by at most half a step.
+        reach = (bound * PCM16_SCALE + 0.5 + peak) / PCM16_SCALE
+        may_limit = limiter.gain < 1.0 or reach > limiter.ceiling or not self.fast_pcm16
+        if may_limit and limiter.process(voice, PCM16_SCALE):
+            np.rint(voice, out=voice)
+        if limiter.ceiling > LARGEST_PCM16:  # a 0 dBFS ceiling lets +1.0 through
+            np.clip(voice, -PCM16_SCALE, PCM16_SCALE - 1.0, out=voice)
+        np.copyto(out, voice, casting="unsafe")
+
+    def _converted_ahead(self, n: int, bound: float) -> PcmBlock | None:
+        """The block the ``n`` frames just taken ahead come from, converted (they start at
+        ``self._ahead_start - n``), or None when it may reach the limiter and goes through it
+        pull by pull."""
+        ready = self._ahead_converted
+        if ready is None:
+            ready = self.fast_pcm16 and bound <= self.limiter.ceiling
+            if ready:
+                clip = self.limiter.ceiling > LARGEST_PCM16
+                self._ahead_pcm.convert(self._ahead[: self._ahead_end], clip=clip)
+            self._ahead_converted = ready
+        return self._ahead_pcm if ready else None
+
     def _block(self, n: int) -> int:
         """Frames rendered in one pass for a pull of ``n``: whole pulls, at least the lookahead."""
         ahead = self._ahead_frames
@@ -168,34 +248,63 @@ class Mixer:
                 ahead = self._ahead = grown
             elif left:
                 ahead[:left] = ahead[start:end]
-            fresh, self._ahead_bound = self._background(block)
-            ahead[left : left + block] = fresh
+            _, bound = self._background(block, ahead[left : left + block])
+            # Frames carried over from the last block keep that block's bound.
+            self._ahead_bound = max(bound, self._ahead_bound) if left else bound
             start, end = 0, left + block
             self._ahead_end = end
+            self._ahead_converted = None
         self._ahead_start = start + n
         return ahead[start : start + n], self._ahead_bound
 
-    def _background(self, n: int) -> tuple[FloatArray, float]:
+    def _background(self, n: int, out: FloatArray | None = None) -> tuple[FloatArray, float]:
         """The next ``n`` frames of the voices, ducked and at the master volume, and a bound
-        of their peak (in ``self._out``, reused by the next call)."""
+        of their peak (in ``out``, by default ``self._out``, reused by the next call)."""
         self.apply_commands()
         self._ensure(n)
-        out = self._out[:n]
-        scratch = self._scratch
-        out.fill(0.0)
+        if out is None:
+            out = self._out[:n]
         if self.idle:  # nothing can sound: skip the whole chain
+            out.fill(0.0)
             self.position += n
             return out, 0.0
         duck = self.ducker.advance(n)
-        direct = isinstance(duck, float) and duck == 1.0  # bed needs no gain: mix in place
-        bed = out if direct else self._bed[:n]
-        bed_used = False
+        master = self.master
         finished: list[Voice] = []
         bound = 0.0
+        if isinstance(duck, float) and not master.moving:
+            # Steady gains: each voice adds itself at its final level, no bus buffers; the
+            # first one writes the block rather than adding to zeros.
+            level, first = master.value, True
+            for voice in self.voices:
+                scale = duck * level if voice.bus is Bus.BED else level
+                k = voice.render_into(out, n, self._scratch, scale, assign=first)
+                if first and k < n:
+                    out[k:].fill(0.0)
+                first = False
+                bound += voice.peak_bound()
+                if voice.state is VoiceState.FINISHED:
+                    finished.append(voice)
+            if first:
+                out.fill(0.0)
+        else:
+            out.fill(0.0)
+            bound = self._mix_moving(out, n, duck, finished)
+        bound *= max(master.value, master.target)
+        self.position += n
+        if finished:
+            self._finish(finished)
+        return out, bound
+
+    def _mix_moving(self, out: FloatArray, n: int, duck: Gain, finished: list[Voice]) -> float:
+        """The voices while the ducking or the master volume moves: the bed on its own bus."""
+        scratch = self._scratch
+        bed = self._bed[:n]
+        bed.fill(0.0)
+        bound = 0.0
+        bed_used = False
         for voice in self.voices:
             if voice.bus is Bus.BED:
-                if not bed_used and not direct:
-                    bed.fill(0.0)
                 bed_used = True
                 voice.render_into(bed, n, scratch)
             else:
@@ -203,21 +312,14 @@ class Mixer:
             bound += voice.peak_bound()
             if voice.state is VoiceState.FINISHED:
                 finished.append(voice)
-        if bed_used and not direct:
-            if isinstance(duck, float):
-                out += bed * np.float32(duck)
-            else:
-                out += bed * duck[:, None]
+        if bed_used:
+            out += bed * (np.float32(duck) if isinstance(duck, float) else duck[:, None])
         master = self.master
         if master.moving:
             out *= master.advance(n)[:, None]  # type: ignore[index]
         elif master.value != 1.0:
             out *= np.float32(master.value)
-        bound *= max(master.value, master.target)
-        self.position += n
-        if finished:
-            self._finish(finished)
-        return out, bound
+        return bound
 
     def _finish(self, finished: list[Voice]) -> None:
         """Drop finished voices and report them, with the end of this block as their end."""

@@ -115,8 +115,19 @@ class Voice:
             self._fade.to(1.0, max(fade_frames, self._declick))
             self._steady_gain = self._bound = None
 
-    def render_into(self, out: FloatArray, n: int, scratch: FloatArray) -> int:
-        """Add this voice's next ``n`` frames to ``out``; returns frames of sound it had.
+    def render_into(
+        self,
+        out: FloatArray,
+        n: int,
+        scratch: FloatArray,
+        scale: float = 1.0,
+        *,
+        assign: bool = False,
+    ) -> int:
+        """Add this voice's next ``n`` frames to ``out``, times ``scale`` (a steady gain the
+        mixer folds in: ducking, master volume); returns frames of sound it had. ``assign``
+        writes them instead (the first voice of a block: no zeroing, no sum); frames past the
+        returned count are then left for the caller to clear.
 
         After the call, ``state`` is FINISHED if the sound ended or its fade-out completed.
         Runs for every voice of every session each block, so the steady case is kept short.
@@ -138,8 +149,14 @@ class Voice:
             return 0
         steady = self._steady_gain
         gain: Gain = self._moving_gain(k) if steady is None else steady
+        if scale != 1.0:
+            gain = gain * scale if isinstance(gain, float) else gain * np.float32(scale)
         target = out[:k]
-        if isinstance(gain, float):
+        if assign:
+            np.multiply(
+                data, np.float32(gain) if isinstance(gain, float) else gain[:, None], out=target
+            )
+        elif isinstance(gain, float):
             if gain == 1.0:
                 target += data
             elif gain != 0.0:

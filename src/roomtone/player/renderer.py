@@ -131,12 +131,6 @@ class PlayerRenderer:
         *,
         sidechain: bool = False,
     ) -> None:
-        n = len(out)
-        _, voice, scratch = self._buffers(n)
-        if speech is not None:
-            voice = from_pcm16(speech, voice)
-        if sidechain and not self._closed:
-            self.mixer.sidechain(voice if speech is not None else None, n)
         if self._closed:
             self._settle_late()
             if speech is None:
@@ -144,6 +138,23 @@ class PlayerRenderer:
             elif speech is not out:
                 out[:] = speech
             return
+        if self._fading is not None:
+            self._render_fade_pcm16(out, speech, sidechain=sidechain)
+            return
+        self.mixer.render_pcm16(out, speech, sidechain=sidechain)
+        if self._finished or self._waiting:
+            self._completions.after_block()
+
+    def _render_fade_pcm16(
+        self, out: np.ndarray[Any, Any], speech: np.ndarray[Any, Any] | None, *, sidechain: bool
+    ) -> None:
+        """The closing fade as int16, through the float path (a block or two, once a call)."""
+        n = len(out)
+        _, voice, scratch = self._buffers(n)
+        if speech is not None:
+            voice = from_pcm16(speech, voice)
+        if sidechain:
+            self.mixer.sidechain(voice if speech is not None else None, n)
         to_pcm16(self.render(n, voice if speech is not None else None), out, scratch)
 
     def sidechain(self, samples: np.ndarray[Any, Any]) -> None:

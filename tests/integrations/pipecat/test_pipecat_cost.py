@@ -3,8 +3,9 @@
 Inside a live pipeline each ``mix()`` runs after 20 ms of sleep with cold caches: the same
 ``_mix_now`` cost 0.017 ms in a tight loop and 0.22 ms of CPU there, while the pacer never
 slept. What costs is each pass through the code, not the samples. So the background (the
-voices, ducking, master volume) is rendered in blocks of at least 60 ms and served chunk by
-chunk; the bot's voice, the limiter and the conversion stay per chunk. Tests never time
+voices, ducking, master volume) is rendered in blocks of at least 60 ms, converted to int16
+once, and served chunk by chunk; the bot's voice and the limiter stay per chunk (the fast
+paths are checked sample for sample in tests/engine/test_mixer_pcm16.py). Tests never time
 anything: this one counts the passes through the voices. ``bench/pipecat_bench.py`` measures
 the CPU per chunk against Pipecat's ``SoundfileMixer`` side by side.
 """
@@ -31,10 +32,10 @@ async def test_the_voices_are_rendered_once_per_60_ms_not_once_per_chunk(
     passes = 0
     render_into = Voice.render_into
 
-    def counted(self: Voice, *args: Any) -> int:
+    def counted(self: Voice, *args: Any, **kwargs: Any) -> int:
         nonlocal passes
         passes += 1
-        return render_into(self, *args)
+        return render_into(self, *args, **kwargs)
 
     monkeypatch.setattr(Voice, "render_into", counted)
     player = BackgroundAudioPlayer(ambient_sound=AudioConfig(tones.bed, volume=0.5))

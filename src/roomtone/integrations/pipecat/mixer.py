@@ -124,6 +124,7 @@ class RoomtoneMixer(BaseAudioMixer):
         self._bed: SoundSpec | None = player.ambient_sound
         self._mix_error_logged = False
         self._out: Int16Array = np.empty((0, 1), np.int16)
+        self._out_bytes = memoryview(b"")  # the bytes of _out, sized with it
         self._silence = b""
 
     # -- state ---------------------------------------------------------------------------------
@@ -279,7 +280,9 @@ class RoomtoneMixer(BaseAudioMixer):
             return audio
         pacer, rate, channels = self._pacer, self.sample_rate, self.num_channels
         if pacer is not None and rate and channels:
-            await pacer.wait(len(audio) / (2 * channels * rate))
+            excess = pacer.advance(len(audio) / (2 * channels * rate))
+            if excess > 0.0:
+                await pacer.sleep(excess)
         if self._phase is not _Lifecycle.RUNNING:
             return audio
         try:
@@ -308,8 +311,10 @@ class RoomtoneMixer(BaseAudioMixer):
         if audio == self._silence:
             mixed = output.mix(None, out, sidechain=self._sidechain)
         else:
-            speech: Int16Array = np.ndarray(out.shape, "<i2", audio)  # a view, no copy
-            mixed = output.mix(speech, out, sidechain=self._sidechain)
+            # The speech goes into ``out`` and is mixed in place: a byte copy through the
+            # buffer protocol costs less than wrapping the bytes in a new array.
+            self._out_bytes[:] = audio
+            mixed = output.mix(out, out, sidechain=self._sidechain)
         if not mixed:
             return audio
         self.chunks_mixed += 1
@@ -318,6 +323,7 @@ class RoomtoneMixer(BaseAudioMixer):
     def _size_buffers(self, frames: int, channels: int) -> None:
         """One int16 chunk to render into and the transport's silence, reused every call."""
         self._out = np.empty((frames, channels), np.int16)
+        self._out_bytes = self._out.data.cast("B")
         self._silence = bytes(frames * 2 * channels)
 
     # -- control -------------------------------------------------------------------------------

@@ -41,12 +41,22 @@ class RealtimePacer:
         """Seconds of audio handed out beyond the wall clock."""
         return max(0.0, self._until - self._clock())
 
-    async def wait(self, seconds: float) -> None:
-        """Account for ``seconds`` more audio; sleep if that puts us too far ahead."""
+    def advance(self, seconds: float) -> float:
+        """Account for ``seconds`` more audio; returns how long to sleep (0.0 if in time).
+
+        Synchronous so that the usual case costs no coroutine: ``mix()`` runs every chunk.
+        """
         now = self._clock()
         # Behind or just in time: the transport is the pacer, start counting from now.
         self._until = max(self._until, now) + seconds
-        excess = self._until - now - self.max_lead
+        return self._until - now - self.max_lead
+
+    async def sleep(self, excess: float) -> None:
+        """Sleep off ``excess`` seconds of lead (what :meth:`advance` returned)."""
         if excess > 0.0:
             self.waits += 1
             await self._sleep(excess)
+
+    async def wait(self, seconds: float) -> None:
+        """Account for ``seconds`` more audio; sleep if that puts us too far ahead."""
+        await self.sleep(self.advance(seconds))
