@@ -6,6 +6,7 @@ answers with generated audio, so the session goes listening -> speaking with no 
 ``SpeakerOutput`` is the session's audio output: it plays frames in real time and records when.
 ``CallerInput`` is the session's audio input: a tone, one 10 ms frame every 10 ms.
 ``ScriptedTTS`` speaks every text as a 700 Hz tone, a quarter second per word.
+``ToolCallingLLM`` calls one tool each user turn, then answers with a sentence.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 from livekit import rtc
 from livekit.agents import APIConnectOptions, llm, tts
+from livekit.agents.llm import ChatChunk, ChoiceDelta, FunctionToolCall
 from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS
 from livekit.agents.voice import io
 
@@ -224,3 +226,39 @@ class ScriptedTTS(tts.TTS):
         self, text: str, *, conn_options: APIConnectOptions = DEFAULT_API_CONNECT_OPTIONS
     ) -> tts.ChunkedStream:
         return _ToneStream(tts=self, input_text=text, conn_options=conn_options)
+
+
+class ToolCallingLLM(llm.LLM):
+    """Each user turn: after ``think`` seconds, call the tool ``name`` with ``arguments``
+    (JSON); once the tool has answered, say ``answer``."""
+
+    def __init__(
+        self, name: str, *, arguments: str = "{}", answer: str = "All done.", think: float = 0.0
+    ) -> None:
+        super().__init__()
+        self.tool_name, self.arguments, self.answer, self.think = name, arguments, answer, think
+
+    def chat(self, *, chat_ctx: Any, tools: Any = None, conn_options: Any = None, **_: Any) -> Any:
+        return _ToolCallingReply(
+            self,
+            chat_ctx=chat_ctx,
+            tools=tools or [],
+            conn_options=conn_options or DEFAULT_API_CONNECT_OPTIONS,
+        )
+
+
+class _ToolCallingReply(llm.LLMStream):
+    async def _run(self) -> None:
+        model = self._llm
+        assert isinstance(model, ToolCallingLLM)
+        if model.think:
+            await asyncio.sleep(model.think)
+        if self._chat_ctx.items[-1].type == "function_call_output":
+            delta = ChoiceDelta(role="assistant", content=model.answer)
+        else:
+            turn = sum(1 for item in self._chat_ctx.items if item.type == "message")
+            call = FunctionToolCall(
+                name=model.tool_name, arguments=model.arguments, call_id=f"call_{turn}"
+            )
+            delta = ChoiceDelta(role="assistant", tool_calls=[call])
+        self._event_ch.send_nowait(ChatChunk(id="c", delta=delta))

@@ -9,7 +9,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from agents_stand_ins import CallerInput, ScriptedRealtime, ScriptedTTS, SpeakerOutput
+from agents_stand_ins import (
+    CallerInput,
+    ScriptedRealtime,
+    ScriptedTTS,
+    SpeakerOutput,
+    ToolCallingLLM,
+)
 from livekit_rig import Captured
 
 from roomtone import BackgroundAudioPlayer, CueOptions
@@ -17,43 +23,12 @@ from roomtone.integrations.livekit import RoomOutput
 from signals import band_db
 
 agents = pytest.importorskip("livekit.agents")
-from livekit.agents import llm  # noqa: E402
-from livekit.agents.llm import ChatChunk, ChoiceDelta, FunctionToolCall  # noqa: E402
-from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS  # noqa: E402
 
 pytestmark = pytest.mark.realtime  # a real session or pipeline, on the real clock
 
 RATE = 48000
 BED, THINK, TOOL, SEARCH, CLOSE = 300.0, 1000.0, 1800.0, 2500.0, 1500.0
 QUICK = CueOptions(delay=0, fade_in=0.05, fade_out=0.05, min_play=0.0)
-
-
-class ToolCallingLLM(llm.LLM):
-    """First turn: call the tool ``name``; once it has answered: a short sentence."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.name = name
-
-    def chat(self, *, chat_ctx: Any, tools: Any = None, conn_options: Any = None, **_: Any) -> Any:
-        return _Reply(
-            self,
-            chat_ctx=chat_ctx,
-            tools=tools or [],
-            conn_options=conn_options or DEFAULT_API_CONNECT_OPTIONS,
-        )
-
-
-class _Reply(llm.LLMStream):
-    async def _run(self) -> None:
-        await asyncio.sleep(0.3)
-        if self._chat_ctx.items[-1].type == "function_call_output":
-            delta = ChoiceDelta(role="assistant", content="All done.")
-        else:
-            name = self._llm.name  # type: ignore[attr-defined]
-            call = FunctionToolCall(name=name, arguments="{}", call_id="call_1")
-            delta = ChoiceDelta(role="assistant", tool_calls=[call])
-        self._event_ch.send_nowait(ChatChunk(id="c", delta=delta))
 
 
 class TravelAgent(agents.Agent):
@@ -98,7 +73,7 @@ def level_between(
 
 async def _pipeline_session(tool: str) -> tuple[Any, SpeakerOutput, Timeline]:
     session = agents.AgentSession(
-        llm=ToolCallingLLM(tool),
+        llm=ToolCallingLLM(tool, think=0.3),
         tts=ScriptedTTS(),
         vad=None,
         turn_handling={"turn_detection": "manual"},

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from agents_stand_ins import ToolCallingLLM
 from livekit_rig import Captured
 
 from roomtone import BackgroundAudioPlayer, CueOptions, Ducking
@@ -16,39 +17,11 @@ from roomtone.integrations.livekit import RoomOutput
 from signals import band_db
 
 agents = pytest.importorskip("livekit.agents")
-from livekit.agents import llm  # noqa: E402
-from livekit.agents.llm import ChatChunk, ChoiceDelta, FunctionToolCall  # noqa: E402
-from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS  # noqa: E402
 
 RATE = 48000
 QUICK = CueOptions(delay=0, fade_in=0.0, fade_out=0.0, min_play=0.0)
 THINK_S = 0.6  # the scripted model "thinks" this long before each answer
 TOOL_S = 0.8  # and the tool runs this long
-
-
-class ScriptedLLM(llm.LLM):
-    """First turn: call ``lookup``; once the tool has answered: reply with text."""
-
-    def chat(self, *, chat_ctx: Any, tools: Any = None, conn_options: Any = None, **_: Any) -> Any:
-        return _Reply(
-            self,
-            chat_ctx=chat_ctx,
-            tools=tools or [],
-            conn_options=conn_options or DEFAULT_API_CONNECT_OPTIONS,
-        )
-
-
-class _Reply(llm.LLMStream):
-    async def _run(self) -> None:
-        await asyncio.sleep(THINK_S)
-        if self._chat_ctx.items[-1].type == "function_call_output":
-            delta = ChoiceDelta(role="assistant", content="Sunny.")
-        else:
-            call = FunctionToolCall(
-                name="lookup", arguments=json.dumps({"city": "Paris"}), call_id="call_1"
-            )
-            delta = ChoiceDelta(role="assistant", tool_calls=[call])
-        self._event_ch.send_nowait(ChatChunk(id="c", delta=delta))
 
 
 class WeatherAgent(agents.Agent):
@@ -67,7 +40,11 @@ async def test_real_session_drives_thinking_and_tool_sounds(
     room: Any, captured: Captured, tone_file: Callable[..., str]
 ) -> None:
     session = agents.AgentSession(
-        llm=ScriptedLLM(), vad=None, turn_handling={"turn_detection": "manual"}
+        llm=ToolCallingLLM(
+            "lookup", arguments=json.dumps({"city": "Paris"}), answer="Sunny.", think=THINK_S
+        ),
+        vad=None,
+        turn_handling={"turn_detection": "manual"},
     )
     seen: list[tuple[float, str]] = []
     session.on("agent_state_changed", lambda ev: seen.append((time.monotonic(), ev.new_state)))

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from agents_stand_ins import CallerInput, ScriptedTTS, SpeakerOutput
+from agents_stand_ins import CallerInput, ScriptedTTS, SpeakerOutput, ToolCallingLLM
 from livekit_rig import Captured, stand_in_room
 
 from roomtone import AudioConfig, BackgroundAudioPlayer, MemoryOutput, PlayerStateError
@@ -30,10 +30,7 @@ from signals import band_db, tone
 
 agents = pytest.importorskip("livekit.agents")
 from livekit import rtc  # noqa: E402
-from livekit.agents import llm  # noqa: E402
-from livekit.agents.llm import ChatChunk, ChoiceDelta, FunctionToolCall  # noqa: E402
 from livekit.agents.testing import fake_job_context  # noqa: E402
-from livekit.agents.types import DEFAULT_API_CONNECT_OPTIONS  # noqa: E402
 
 pytestmark = pytest.mark.realtime  # a real session on the real clock
 
@@ -88,29 +85,6 @@ class ScriptedTransfer(RoomtoneWarmTransferTask):
         pass  # MoveParticipant is a server API
 
 
-class TransferLLM(llm.LLM):
-    """Each user turn: call ``transfer_to_human``; once it has answered, a short sentence."""
-
-    def chat(self, *, chat_ctx: Any, tools: Any = None, conn_options: Any = None, **_: Any) -> Any:
-        return _Reply(
-            self,
-            chat_ctx=chat_ctx,
-            tools=tools or [],
-            conn_options=conn_options or DEFAULT_API_CONNECT_OPTIONS,
-        )
-
-
-class _Reply(llm.LLMStream):
-    async def _run(self) -> None:
-        if self._chat_ctx.items[-1].type == "function_call_output":
-            delta = ChoiceDelta(role="assistant", content="Back with you.")
-        else:
-            turn = sum(1 for item in self._chat_ctx.items if item.type == "message")
-            call = FunctionToolCall(name="transfer_to_human", arguments="{}", call_id=f"c{turn}")
-            delta = ChoiceDelta(role="assistant", tool_calls=[call])
-        self._event_ch.send_nowait(ChatChunk(id="c", delta=delta))
-
-
 class FrontDesk(agents.Agent):
     """Transfers every caller; ``transfers`` holds the tasks it ran and ``outcomes`` how each
     ended (the tool's answer, as the LLM sees it)."""
@@ -158,7 +132,7 @@ class Call:
     @classmethod
     async def start(cls, room: Any, captured: Captured, bed: str, **transfer_options: Any) -> Call:
         session = agents.AgentSession(
-            llm=TransferLLM(),
+            llm=ToolCallingLLM("transfer_to_human", answer="Back with you."),
             tts=ScriptedTTS(),
             vad=None,
             turn_handling={"turn_detection": "manual"},
