@@ -9,6 +9,7 @@ from echo_path import EchoPath, echo_of, mic_noise
 from voices import BOT, CALLER, babble, hold_music, talker
 
 from roomtone.echo import EchoCanceller
+from signals import rms_db
 
 SECONDS = 6.0
 CONVERGE_S = 1.0
@@ -23,10 +24,6 @@ def sent_audio(source: str, seconds: float, rate: int) -> np.ndarray:
     if source == "bot_voice":
         return talker(BOT, seconds, rate)
     raise ValueError(source)
-
-
-def db(x: np.ndarray) -> float:
-    return float(10 * np.log10(np.mean(np.asarray(x, np.float64) ** 2) + 1e-20))
 
 
 @dataclass
@@ -45,7 +42,7 @@ class Call:
 
     def erle_db(self) -> float:
         """Echo return loss enhancement after convergence: echo in over what is left of it."""
-        return db(self.after(self.echo)) - db(self.after(self.out))
+        return rms_db(self.after(self.echo)) - rms_db(self.after(self.out))
 
 
 def simulate(

@@ -13,8 +13,10 @@ import functools
 import numpy as np
 import pytest
 from echo_path import EchoPath
-from scenario import CONVERGE_S, Call, db, simulate
+from scenario import CONVERGE_S, Call, simulate
 from vad import longest_run_s, speech_windows, window_seconds
+
+from signals import rms_db as db
 
 RATES = [8000, 16000]
 DELAYS = [0.04, 0.12, 0.3]

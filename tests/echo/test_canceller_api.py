@@ -7,11 +7,11 @@ import sys
 import numpy as np
 import pytest
 from echo_path import EchoPath, echo_of, mic_noise
-from scenario import db
 from voices import babble
 
 from roomtone import MissingExtraError
 from roomtone.echo import EchoCanceller, processing_rate
+from signals import rms_db as db
 
 
 def _call(rate: int, seconds: float = 4.0, delay: float = 0.12):

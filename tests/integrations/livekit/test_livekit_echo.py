@@ -29,6 +29,7 @@ from echo.vad import longest_run_s, speech_windows, window_seconds
 from echo.voices import BOT, CALLER, babble, talker
 from roomtone import AudioConfig, BackgroundAudioPlayer
 from roomtone.outputs import write_wav
+from signals import rms_db
 
 agents = pytest.importorskip("livekit.agents")
 silero = pytest.importorskip("livekit.plugins.silero")
@@ -259,10 +260,6 @@ def _windows(audio: np.ndarray, start_s: float, end_s: float) -> np.ndarray:
     return speech_windows(soxr.resample(part, RATE, VAD_RATE), VAD_RATE)
 
 
-def _db(x: np.ndarray) -> float:
-    return float(10 * np.log10(np.mean(np.asarray(x, np.float64) ** 2) + 1e-20))
-
-
 async def test_session_vad_hears_neither_bed_nor_agent_but_hears_the_caller(
     tmp_path: Path, captured: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -289,7 +286,7 @@ async def test_session_vad_hears_neither_bed_nor_agent_but_hears_the_caller(
     clean = _windows(alone, 0.0, END_S)[first:]
     kept = (clean & _windows(received, 0.0, END_S)[first:]).sum() / clean.sum()
     talking = np.abs(caller) > 0
-    change = _db(received[spoken][talking]) - _db(caller[talking])
+    change = rms_db(received[spoken][talking]) - rms_db(caller[talking])
     figures = (
         f"VAD {echo_only.mean():.1%} of windows before the caller (longest run {run:.3f} s); "
         f"caller windows kept {kept:.1%}, level change {change:+.2f} dB"

@@ -49,6 +49,7 @@ from echo.voices import BOT, CALLER, babble, talker
 from roomtone import AudioConfig, BackgroundAudioPlayer
 from roomtone.integrations.pipecat import RoomtoneEchoCanceller, RoomtoneMixer
 from roomtone.outputs import write_wav
+from signals import rms_db
 
 CHUNK_S = 0.02
 BOT_FROM, BOT_S = 1.0, 2.0  # the bot speaks over the bed
@@ -219,10 +220,6 @@ def _heard(ear: AgentEar) -> np.ndarray:
     return from_pcm16(bytes(ear.audio), 1)[:, 0]
 
 
-def _db(x: np.ndarray) -> float:
-    return float(10 * np.log10(np.mean(np.asarray(x, np.float64) ** 2) + 1e-20))
-
-
 @pytest.mark.parametrize("rate", [8000, 16000])
 async def test_pipeline_vad_does_not_fire_on_bed_or_bot_but_hears_the_caller(
     rate: int, tmp_path: Path
@@ -253,7 +250,7 @@ async def test_pipeline_vad_does_not_fire_on_bed_or_bot_but_hears_the_caller(
     kept_share = (clean & speech_windows(heard, rate)[first:]).sum() / clean.sum()
     received = heard[start : start + caller.shape[0]]
     talking = np.abs(caller[: received.shape[0]]) > 0
-    change = _db(received[talking]) - _db(caller[talking])
+    change = rms_db(received[talking]) - rms_db(caller[talking])
     figures = (
         f"VAD {echo_only.mean():.1%} of windows before the caller (longest run {run:.3f} s); "
         f"caller windows kept {kept_share:.1%}, level change {change:+.2f} dB"
